@@ -1,0 +1,118 @@
+// The OCR batch domain vocabulary, as the vendor contract names it.
+
+export const STATUSES = [
+  'Queued',
+  'ProcessingInput',
+  'WaitingForOutput',
+  'Completed',
+  'Aborted',
+  'Failed',
+  'NotFound',
+] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const ERROR_CODES = [
+  'NoError',
+  'TimedOut',
+  'InputFileNotFound',
+  'InputFileExists',
+  'FailedToPutInputFile',
+  'OutputFileExists',
+  'FailedToPutOutputFile',
+  'RobotProfileNotFound',
+  'InternalError',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The stages a batch moves through on its own, in order. */
+export const STAGES = ['Queued', 'ProcessingInput', 'WaitingForOutput'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Where a scripted outcome may strike: on reaching a stage, or instead of completing. */
+export const OUTCOME_POINTS = ['Queued', 'ProcessingInput', 'WaitingForOutput', 'Completed'] as const;
+export type OutcomePoint = (typeof OUTCOME_POINTS)[number];
+
+export const TERMINAL_STATUSES = ['Completed', 'Aborted', 'Failed'] as const;
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
+export const isStatus = (v: unknown): v is Status => typeof v === 'string' && (STATUSES as readonly string[]).includes(v);
+export const isErrorCode = (v: unknown): v is ErrorCode =>
+  typeof v === 'string' && (ERROR_CODES as readonly string[]).includes(v);
+export const isStage = (v: unknown): v is Stage => typeof v === 'string' && (STAGES as readonly string[]).includes(v);
+export const isTerminal = (v: unknown): v is TerminalStatus =>
+  typeof v === 'string' && (TERMINAL_STATUSES as readonly string[]).includes(v);
+export const isOutcomePoint = (v: unknown): v is OutcomePoint =>
+  typeof v === 'string' && (OUTCOME_POINTS as readonly string[]).includes(v);
+
+export interface FileReference {
+  Connection: string | null;
+  RelativeLocation: string | null;
+  FileName: string | null;
+}
+
+/** The ActivityMetadata SOAP header; every field optional because clients may omit any of them. */
+export interface ActivityMetadata {
+  WorkflowSpaceId?: string;
+  WorkflowSpaceName?: string;
+  WorkflowId?: string;
+  WorkflowName?: string;
+  WorkflowInstanceId?: string; // long, kept as a decimal string: 64-bit ids exceed JS numbers
+  ActivityId?: string;
+  ActivityName?: string;
+  ActivityInstanceId?: string;
+  CallerId?: number;
+  MasterWorkflowInstanceId?: string;
+}
+
+/** What FileBatch was given. */
+export interface FileBatchRequest {
+  TimeOut: number;
+  ExternalContext: string | null;
+  InputFile: FileReference | null;
+  OCRProfile: string;
+  OutputFile: FileReference | null;
+  PutModel: string;
+}
+
+/** A scripted end: the batch turns `status` with `errorCode` on reaching `at`. */
+export interface Outcome {
+  status: 'Failed' | 'Aborted';
+  errorCode: ErrorCode;
+  at: OutcomePoint;
+}
+
+/** Everything that decides how a batch's status unfolds over time, fixed when it is created. */
+export interface TimingPlan {
+  queuedMs: number;
+  processingInputMs: number;
+  waitingForOutputMs: number;
+  /** The batch's TimeOut converted to milliseconds. */
+  timeoutMs: number;
+  outcome: Outcome | null;
+  /** Stay in this stage forever (until an admin moves the batch). */
+  hold: Stage | null;
+}
+
+/** A state forced by an admin: final when terminal, otherwise the timeline restarts from it. */
+export interface Anchor {
+  status: Status;
+  errorCode: ErrorCode;
+  at: number;
+}
+
+/** The stored facts of a batch; its status is derived from these and the clock. */
+export interface Batch {
+  id: bigint;
+  createdAt: number;
+  request: FileBatchRequest;
+  metadata: ActivityMetadata | null;
+  plan: TimingPlan;
+  anchor: Anchor | null;
+}
+
+export interface StatusView {
+  status: Status;
+  errorCode: ErrorCode;
+  /** When the current status began (virtual ms). */
+  since: number;
+}

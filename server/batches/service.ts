@@ -1,0 +1,165 @@
+// The batch use cases, protocol-neutral: every adapter (SOAP, HTTP GET/POST, admin) calls these.
+import { Clock } from './clock';
+import { statusAt, timeline } from './lifecycle';
+import {
+  ActivityMetadata,
+  ErrorCode,
+  FileBatchRequest,
+  Outcome,
+  Stage,
+  Status,
+  StatusView,
+  TimingPlan,
+  isStage,
+  isTerminal,
+} from './model';
+import { BatchStore, HistoryEntry, StoredBatch } from './store';
+
+export interface StageTimings {
+  queuedMs: number;
+  processingInputMs: number;
+  waitingForOutputMs: number;
+}
+
+/** What a rule, a fixture or an admin call may decide about a batch when it is created. */
+export interface BatchEffects {
+  timings?: Partial<StageTimings>;
+  outcome?: Outcome;
+  hold?: Stage;
+}
+
+export interface BatchPolicy {
+  timings: StageTimings;
+  timeoutUnitMs: number;
+}
+
+export interface StatusResult {
+  found: boolean;
+  status: Status;
+  errorCode: ErrorCode;
+  externalContext: string | null;
+}
+
+export interface BatchDetails {
+  batch: StoredBatch;
+  current: StatusView;
+  history: HistoryEntry[];
+}
+
+export class BatchNotFoundError extends Error {
+  constructor(readonly id: bigint) {
+    super(`batch ${id} not found`);
+  }
+}
+
+export class BatchService {
+  constructor(
+    private readonly store: BatchStore,
+    private readonly clock: Clock,
+    private policy: BatchPolicy,
+  ) {}
+
+  setPolicy(policy: BatchPolicy): void {
+    this.policy = policy;
+  }
+
+  getPolicy(): BatchPolicy {
+    return this.policy;
+  }
+
+  planFor(request: FileBatchRequest, effects: BatchEffects = {}): TimingPlan {
+    const t = { ...this.policy.timings, ...effects.timings };
+    return {
+      queuedMs: t.queuedMs,
+      processingInputMs: t.processingInputMs,
+      waitingForOutputMs: t.waitingForOutputMs,
+      timeoutMs: request.TimeOut * this.policy.timeoutUnitMs,
+      outcome: effects.outcome ?? null,
+      hold: effects.hold ?? null,
+    };
+  }
+
+  /** Stores a new batch and returns its id. `id`/`createdAt` are for seeding from fixtures or the admin API. */
+  submit(
+    request: FileBatchRequest,
+    metadata: ActivityMetadata | null,
+    effects?: BatchEffects,
+    seed: { id?: bigint; createdAt?: number } = {},
+  ): bigint {
+    const createdAt = seed.createdAt ?? this.clock.now();
+    const facts = { createdAt, request, metadata, plan: this.planFor(request, effects), anchor: null };
+    const now = this.clock.now();
+    const past = timeline({ id: 0n, ...facts }, Math.max(now, createdAt));
+    const current = past[past.length - 1]!;
+    return this.store.transaction(() => {
+      const id = this.store.insert({ ...facts, id: seed.id }, current);
+      for (const t of past) this.store.addHistory(id, { ...t, at: t.since, recordedAt: now, source: 'created' });
+      return id;
+    });
+  }
+
+  /** GetStatus: unknown (or absent) ids are NotFound with NoError, as the vendor documents. */
+  status(id: bigint | null): StatusResult {
+    const batch = id === null ? undefined : this.store.get(id);
+    if (!batch) return { found: false, status: 'NotFound', errorCode: 'NoError', externalContext: null };
+    const current = this.observe(batch);
+    return { found: true, status: current.status, errorCode: current.errorCode, externalContext: batch.request.ExternalContext };
+  }
+
+  details(id: bigint): BatchDetails {
+    const batch = this.store.get(id);
+    if (!batch) throw new BatchNotFoundError(id);
+    const current = this.observe(batch);
+    return { batch, current, history: this.store.history(id) };
+  }
+
+  list(afterId: bigint | undefined, limit: number): { batch: StoredBatch; current: StatusView }[] {
+    return this.store.list({ afterId, limit }).map((batch) => ({ batch, current: this.observe(batch) }));
+  }
+
+  /**
+   * Forces a status now. A terminal status is final; a non-terminal one restarts the batch's
+   * timeline from that stage with its remaining plan.
+   */
+  force(id: bigint, status: Status, errorCode: ErrorCode): BatchDetails {
+    if (!isTerminal(status) && !isStage(status)) throw new RangeError(`status ${status} cannot be forced`);
+    const batch = this.store.get(id);
+    if (!batch) throw new BatchNotFoundError(id);
+    const now = this.clock.now();
+    this.store.transaction(() => {
+      this.observe(batch);
+      this.store.setAnchor(id, { status, errorCode, at: now });
+      this.store.addHistory(id, { status, errorCode, at: now, recordedAt: now, source: 'admin' });
+    });
+    return this.details(id);
+  }
+
+  delete(id: bigint): boolean {
+    return this.store.delete(id);
+  }
+
+  deleteAll(): void {
+    this.store.deleteAll();
+  }
+
+  count(): number {
+    return this.store.count();
+  }
+
+  /** Derives the current status and records any transitions no reader has seen yet. */
+  private observe(batch: StoredBatch): StatusView {
+    const now = this.clock.now();
+    const current = statusAt(batch, now);
+    const seen = batch.observed;
+    if (current.status === seen.status && current.errorCode === seen.errorCode) return current;
+    const all = timeline(batch, now);
+    const from = all.findIndex((t) => t.status === seen.status && t.errorCode === seen.errorCode);
+    const fresh = from >= 0 ? all.slice(from + 1) : [current];
+    this.store.transaction(() => {
+      for (const t of fresh) this.store.addHistory(batch.id, { ...t, at: t.since, recordedAt: now, source: 'clock' });
+      this.store.setObserved(batch.id, current.status, current.errorCode);
+    });
+    batch.observed = { status: current.status, errorCode: current.errorCode };
+    return current;
+  }
+}

@@ -1,0 +1,283 @@
+// SQLite persistence for batches and their observed transitions. Statements are prepared once;
+// ids are 64-bit and read as BigInt so they round-trip exactly.
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  ActivityMetadata,
+  Anchor,
+  Batch,
+  ErrorCode,
+  FileBatchRequest,
+  FileReference,
+  Outcome,
+  Stage,
+  Status,
+  TimingPlan,
+} from './model';
+
+export interface StoredBatch extends Batch {
+  /** The last status a reader saw; history is written when it changes. */
+  observed: { status: Status; errorCode: ErrorCode };
+}
+
+export interface HistoryEntry {
+  status: Status;
+  errorCode: ErrorCode;
+  /** When the status began, virtual ms. */
+  at: number;
+  /** When it was recorded, virtual ms. */
+  recordedAt: number;
+  source: string;
+}
+
+interface BatchRow {
+  id: bigint;
+  created_at: bigint;
+  timeout_sec: bigint;
+  external_context: string | null;
+  input_file: string | null;
+  ocr_profile: string;
+  output_file: string | null;
+  put_model: string;
+  metadata: string | null;
+  queued_ms: bigint;
+  processing_input_ms: bigint;
+  waiting_for_output_ms: bigint;
+  timeout_ms: bigint;
+  outcome: string | null;
+  hold: string | null;
+  anchor_status: string | null;
+  anchor_error: string | null;
+  anchor_at: bigint | null;
+  observed_status: string;
+  observed_error: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS batches (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  created_at INTEGER NOT NULL,
+  timeout_sec INTEGER NOT NULL,
+  external_context TEXT,
+  input_file TEXT,
+  ocr_profile TEXT NOT NULL,
+  output_file TEXT,
+  put_model TEXT NOT NULL,
+  metadata TEXT,
+  queued_ms INTEGER NOT NULL,
+  processing_input_ms INTEGER NOT NULL,
+  waiting_for_output_ms INTEGER NOT NULL,
+  timeout_ms INTEGER NOT NULL,
+  outcome TEXT,
+  hold TEXT,
+  anchor_status TEXT,
+  anchor_error TEXT,
+  anchor_at INTEGER,
+  observed_status TEXT NOT NULL,
+  observed_error TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS batch_history (
+  batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+  status TEXT NOT NULL,
+  error_code TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  source TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batch_history_batch ON batch_history(batch_id);
+`;
+
+const num = (v: bigint | null): number => Number(v ?? 0);
+const json = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T));
+
+function toBatch(r: BatchRow): StoredBatch {
+  const request: FileBatchRequest = {
+    TimeOut: num(r.timeout_sec),
+    ExternalContext: r.external_context,
+    InputFile: json<FileReference>(r.input_file),
+    OCRProfile: r.ocr_profile,
+    OutputFile: json<FileReference>(r.output_file),
+    PutModel: r.put_model,
+  };
+  const plan: TimingPlan = {
+    queuedMs: num(r.queued_ms),
+    processingInputMs: num(r.processing_input_ms),
+    waitingForOutputMs: num(r.waiting_for_output_ms),
+    timeoutMs: num(r.timeout_ms),
+    outcome: json<Outcome>(r.outcome),
+    hold: r.hold as Stage | null,
+  };
+  const anchor: Anchor | null =
+    r.anchor_status === null
+      ? null
+      : { status: r.anchor_status as Status, errorCode: r.anchor_error as ErrorCode, at: num(r.anchor_at) };
+  return {
+    id: r.id,
+    createdAt: num(r.created_at),
+    request,
+    metadata: json<ActivityMetadata>(r.metadata),
+    plan,
+    anchor,
+    observed: { status: r.observed_status as Status, errorCode: r.observed_error as ErrorCode },
+  };
+}
+
+export class DuplicateBatchError extends Error {
+  constructor(readonly id: bigint) {
+    super(`batch ${id} already exists`);
+  }
+}
+
+export interface ListQuery {
+  /** Only ids greater than this (keyset paging). */
+  afterId?: bigint;
+  limit: number;
+}
+
+export class BatchStore {
+  readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(dbPath: string, firstBatchId: bigint) {
+    if (dbPath !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
+    this.db = new Database(dbPath);
+    this.db.defaultSafeIntegers(true);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a commit survives a process crash (SIGKILL), which is what a mock must
+    // survive; only an OS crash could lose the last commits.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.seedSequence(firstBatchId);
+    const db = this.db;
+    this.stmts = {
+      insert: db.prepare(`INSERT INTO batches (id, created_at, timeout_sec, external_context, input_file, ocr_profile,
+          output_file, put_model, metadata, queued_ms, processing_input_ms, waiting_for_output_ms, timeout_ms, outcome,
+          hold, anchor_status, anchor_error, anchor_at, observed_status, observed_error)
+        VALUES (@id, @created_at, @timeout_sec, @external_context, @input_file, @ocr_profile, @output_file, @put_model,
+          @metadata, @queued_ms, @processing_input_ms, @waiting_for_output_ms, @timeout_ms, @outcome, @hold,
+          @anchor_status, @anchor_error, @anchor_at, @observed_status, @observed_error)`),
+      get: db.prepare('SELECT * FROM batches WHERE id = ?'),
+      exists: db.prepare('SELECT 1 FROM batches WHERE id = ?').pluck(),
+      list: db.prepare('SELECT * FROM batches WHERE id > ? ORDER BY id LIMIT ?'),
+      count: db.prepare('SELECT count(*) FROM batches').pluck(),
+      setObserved: db.prepare('UPDATE batches SET observed_status = ?, observed_error = ? WHERE id = ?'),
+      setAnchor: db.prepare(
+        'UPDATE batches SET anchor_status = ?, anchor_error = ?, anchor_at = ?, observed_status = ?, observed_error = ? WHERE id = ?',
+      ),
+      addHistory: db.prepare(
+        'INSERT INTO batch_history (batch_id, status, error_code, at, recorded_at, source) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      history: db.prepare(
+        'SELECT status, error_code, at, recorded_at, source FROM batch_history WHERE batch_id = ? ORDER BY rowid',
+      ),
+      delete: db.prepare('DELETE FROM batches WHERE id = ?'),
+      deleteAll: db.prepare('DELETE FROM batches'),
+      deleteAllHistory: db.prepare('DELETE FROM batch_history'),
+    };
+  }
+
+  /** Ids start at `firstBatchId` on a new database; AUTOINCREMENT then never reuses one. */
+  private seedSequence(firstBatchId: bigint): void {
+    const seq = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'batches'").pluck().get();
+    if (seq === undefined) {
+      this.db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('batches', ?)").run(firstBatchId - 1n);
+    }
+  }
+
+  insert(b: Omit<Batch, 'id'> & { id?: bigint }, observed: { status: Status; errorCode: ErrorCode }): bigint {
+    try {
+      const info = this.stmts.insert.run({
+        id: b.id ?? null,
+        created_at: b.createdAt,
+        timeout_sec: b.request.TimeOut,
+        external_context: b.request.ExternalContext,
+        input_file: b.request.InputFile ? JSON.stringify(b.request.InputFile) : null,
+        ocr_profile: b.request.OCRProfile,
+        output_file: b.request.OutputFile ? JSON.stringify(b.request.OutputFile) : null,
+        put_model: b.request.PutModel,
+        metadata: b.metadata ? JSON.stringify(b.metadata) : null,
+        queued_ms: b.plan.queuedMs,
+        processing_input_ms: b.plan.processingInputMs,
+        waiting_for_output_ms: b.plan.waitingForOutputMs,
+        timeout_ms: b.plan.timeoutMs,
+        outcome: b.plan.outcome ? JSON.stringify(b.plan.outcome) : null,
+        hold: b.plan.hold,
+        anchor_status: b.anchor?.status ?? null,
+        anchor_error: b.anchor?.errorCode ?? null,
+        anchor_at: b.anchor?.at ?? null,
+        observed_status: observed.status,
+        observed_error: observed.errorCode,
+      });
+      return BigInt(info.lastInsertRowid);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY' && b.id !== undefined) {
+        throw new DuplicateBatchError(b.id);
+      }
+      throw err;
+    }
+  }
+
+  get(id: bigint): StoredBatch | undefined {
+    const row = this.stmts.get.get(id) as BatchRow | undefined;
+    return row ? toBatch(row) : undefined;
+  }
+
+  exists(id: bigint): boolean {
+    return this.stmts.exists.get(id) !== undefined;
+  }
+
+  list(q: ListQuery): StoredBatch[] {
+    return (this.stmts.list.all(q.afterId ?? -(2n ** 63n), q.limit) as BatchRow[]).map(toBatch);
+  }
+
+  count(): number {
+    return Number(this.stmts.count.get());
+  }
+
+  setObserved(id: bigint, status: Status, errorCode: ErrorCode): void {
+    this.stmts.setObserved.run(status, errorCode, id);
+  }
+
+  setAnchor(id: bigint, anchor: Anchor): void {
+    this.stmts.setAnchor.run(anchor.status, anchor.errorCode, anchor.at, anchor.status, anchor.errorCode, id);
+  }
+
+  addHistory(id: bigint, e: HistoryEntry): void {
+    this.stmts.addHistory.run(id, e.status, e.errorCode, e.at, e.recordedAt, e.source);
+  }
+
+  history(id: bigint): HistoryEntry[] {
+    return (
+      this.stmts.history.all(id) as { status: Status; error_code: ErrorCode; at: bigint; recorded_at: bigint; source: string }[]
+    ).map((r) => ({ status: r.status, errorCode: r.error_code, at: Number(r.at), recordedAt: Number(r.recorded_at), source: r.source }));
+  }
+
+  delete(id: bigint): boolean {
+    return this.stmts.delete.run(id).changes > 0;
+  }
+
+  /** Removes every batch; the id sequence keeps counting so ids are still never reused. */
+  deleteAll(): void {
+    this.transaction(() => {
+      this.stmts.deleteAllHistory.run();
+      this.stmts.deleteAll.run();
+    });
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  isOpen(): boolean {
+    return this.db.open;
+  }
+
+  close(): void {
+    if (!this.db.open) return;
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.close();
+  }
+}

@@ -1,0 +1,163 @@
+// Configuration from environment variables, each with a matching command-line flag
+// (`DB_PATH` <-> `--db-path`). Validated once at start; a bad value names the setting.
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface Config {
+  port: number;
+  host: string;
+  dbPath: string;
+  logLevel: LogLevel;
+  logPretty: boolean;
+  queuedMs: number;
+  processingInputMs: number;
+  waitingForOutputMs: number;
+  timeoutUnitMs: number;
+  bodyLimitBytes: number;
+  firstBatchId: bigint;
+  fixturesDir: string;
+  adminToken: string | null;
+  knownProfiles: string[] | null;
+  journalLimit: number;
+  maxConnections: number;
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  shutdownGraceMs: number;
+  corsOrigin: string | null;
+}
+
+export class ConfigError extends Error {}
+
+interface Setting<K extends keyof Config> {
+  key: K;
+  env: string;
+  help: string;
+  parse: (raw: string, name: string) => Config[K];
+  default: (env: Record<string, string | undefined>) => Config[K];
+}
+
+const bad = (name: string, raw: string, why: string) => new ConfigError(`invalid ${name}: '${raw}' ${why}`);
+
+const int =
+  (min: number, max: number) =>
+  (raw: string, name: string): number => {
+    if (!/^\s*[+-]?\d+\s*$/.test(raw)) throw bad(name, raw, `is not an integer between ${min} and ${max}`);
+    const v = Number(raw);
+    if (v < min || v > max) throw bad(name, raw, `is not an integer between ${min} and ${max}`);
+    return v;
+  };
+
+const bool = (raw: string, name: string): boolean => {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw bad(name, raw, 'is not a boolean (true/false)');
+};
+
+const text = (raw: string): string => raw;
+const nonEmpty = (raw: string, name: string): string => {
+  if (raw.trim() === '') throw bad(name, raw, 'must not be empty');
+  return raw;
+};
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2 };
+const bytes = (raw: string, name: string): number => {
+  const m = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(raw);
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw bad(name, raw, 'is not a size (bytes, or with kb/mb)');
+  const v = Number(m[1]) * unit;
+  if (v < 1024 || v > 64 * 1024 ** 2) throw bad(name, raw, 'must be between 1kb and 64mb');
+  return v;
+};
+
+const batchId = (raw: string, name: string): bigint => {
+  if (!/^\s*\d+\s*$/.test(raw)) throw bad(name, raw, 'is not a positive 64-bit integer');
+  const v = BigInt(raw.trim());
+  if (v < 1n || v > 2n ** 63n - 1n) throw bad(name, raw, 'is not a positive 64-bit integer');
+  return v;
+};
+
+const profiles = (raw: string): string[] | null => {
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return list.length === 0 ? null : list;
+};
+
+const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000;
+
+function setting<K extends keyof Config>(
+  key: K,
+  env: string,
+  help: string,
+  parse: Setting<K>['parse'],
+  dflt: Config[K] | ((env: Record<string, string | undefined>) => Config[K]),
+): Setting<K> {
+  return { key, env, help, parse, default: typeof dflt === 'function' ? (dflt as Setting<K>['default']) : () => dflt };
+}
+
+export const SETTINGS = [
+  setting('port', 'PORT', 'TCP port to listen on', int(0, 65535), 8080),
+  setting('host', 'HOST', 'address to bind (0.0.0.0 to accept other hosts)', nonEmpty, '127.0.0.1'),
+  setting('dbPath', 'DB_PATH', 'SQLite file (":memory:" for none)', nonEmpty, './data/cora-ocr-mock.sqlite'),
+  setting(
+    'logLevel',
+    'LOG_LEVEL',
+    LOG_LEVELS.join('|'),
+    (raw, name) => {
+      if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw bad(name, raw, `is not one of ${LOG_LEVELS.join(', ')}`);
+      return raw as LogLevel;
+    },
+    'info',
+  ),
+  setting('logPretty', 'LOG_PRETTY', 'human-readable logs (needs the dev dependency pino-pretty)', bool, false),
+  setting('queuedMs', 'QUEUED_MS', 'time a batch stays Queued', int(0, TEN_YEARS_MS), 2000),
+  setting('processingInputMs', 'PROCESSING_INPUT_MS', 'time in ProcessingInput', int(0, TEN_YEARS_MS), 3000),
+  setting('waitingForOutputMs', 'WAITING_FOR_OUTPUT_MS', 'time in WaitingForOutput', int(0, TEN_YEARS_MS), 5000),
+  setting('timeoutUnitMs', 'TIMEOUT_UNIT_MS', "milliseconds per unit of FileBatch's TimeOut", int(1, 86_400_000), 1000),
+  setting('bodyLimitBytes', 'BODY_LIMIT', 'largest request body accepted (e.g. 1mb)', bytes, 1024 * 1024),
+  setting('firstBatchId', 'FIRST_BATCH_ID', 'first MasterWorkflowInstanceId of a new database', batchId, 1001n),
+  setting('fixturesDir', 'FIXTURES_DIR', 'folder of fixture JSON files', nonEmpty, './fixtures'),
+  setting('adminToken', 'ADMIN_TOKEN', 'bearer token required by /__admin (except health)', (r, n) => nonEmpty(r, n), null),
+  setting('knownProfiles', 'KNOWN_PROFILES', 'comma-separated OCRProfile names; others fail RobotProfileNotFound', profiles, null),
+  setting('journalLimit', 'JOURNAL_LIMIT', 'requests kept in the journal (oldest dropped)', int(0, 1_000_000), 10_000),
+  setting('maxConnections', 'MAX_CONNECTIONS', 'concurrent connections accepted', int(1, 100_000), 1024),
+  setting('requestTimeoutMs', 'REQUEST_TIMEOUT_MS', 'time allowed to receive a whole request', int(1000, 3_600_000), 30_000),
+  setting('headersTimeoutMs', 'HEADERS_TIMEOUT_MS', 'time allowed to receive request headers', int(1000, 3_600_000), 10_000),
+  setting('shutdownGraceMs', 'SHUTDOWN_GRACE_MS', 'time in-flight requests get at shutdown', int(0, 60_000), 3000),
+  setting('corsOrigin', 'ADMIN_CORS_ORIGIN', 'origin allowed to call /__admin from a browser', text, null),
+] as const;
+
+const flagOf = (env: string) => '--' + env.toLowerCase().replace(/_/g, '-');
+
+export function usage(): string {
+  return SETTINGS.map((s) => `  ${flagOf(s.env).padEnd(26)} ${s.env.padEnd(22)} ${s.help}`).join('\n');
+}
+
+/** Reads `--flag value` / `--flag=value` pairs; flags win over the environment. */
+export function parseFlags(argv: string[]): Record<string, string> {
+  const byFlag = new Map(SETTINGS.map((s) => [flagOf(s.env), s.env]));
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const env = byFlag.get(flag);
+    if (!env) throw new ConfigError(`unknown option ${flag} (see --help)`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new ConfigError(`option ${flag} needs a value`);
+    out[env] = value;
+  }
+  return out;
+}
+
+export function loadConfig(env: Record<string, string | undefined>, argv: string[] = []): Config {
+  const merged = { ...env, ...parseFlags(argv) };
+  const config: Partial<Record<keyof Config, unknown>> = {};
+  for (const s of SETTINGS) {
+    const raw = merged[s.env];
+    config[s.key] = raw === undefined || raw === '' ? s.default(merged) : (s.parse as (r: string, n: string) => unknown)(raw, s.env);
+  }
+  return config as Config;
+}

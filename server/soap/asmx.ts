@@ -1,0 +1,257 @@
+// The HTTP adapter for everything under the .asmx path: WSDL, disco, help page, SOAP 1.1/1.2 and
+// the HTTP GET/POST bindings. It translates wire <-> domain and nothing more.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ActivityMetadata, FileBatchRequest } from '../batches/model';
+import { BatchEffects, BatchService, StatusResult } from '../batches/service';
+import {
+  CACHE_ERROR,
+  CACHE_OK,
+  CONTENT_TYPE_SOAP11,
+  CONTENT_TYPE_SOAP12,
+  CONTENT_TYPE_TEXT,
+  Operation,
+  Protocol,
+  SERVICE_PATH_LOWER,
+  SoapVersion,
+} from './constants';
+import { parseInt64 } from './decode';
+import { HttpStatusError, SoapRequestInfo, VersionedFault, parseMediaType, readSoapRequest } from './envelope';
+import { SoapFault, processingFailed, renderFault } from './faults';
+import { helpPage } from './help';
+import { batchOutputDocument, fileBatchResponse, getStatusResponse } from './responses';
+import { ServiceDescription } from './wsdl';
+
+/** A finished HTTP answer, before any scripted transport fault is applied to it. */
+export interface Reply {
+  status: number;
+  contentType: string | null;
+  cacheControl: string | null;
+  body: string;
+}
+
+/** What one request to the service was, for rules, the journal and the log. */
+export interface ServiceRequest {
+  protocol: Protocol | null;
+  operation: Operation | null;
+  soapAction: string | null;
+  metadata: ActivityMetadata | null;
+  batchId: bigint | null;
+  fileBatch: FileBatchRequest | null;
+}
+
+/** What scripted rules decide for a request that reached an operation. */
+export interface Decision {
+  effects?: BatchEffects;
+  /** A SOAP fault to answer instead of calling the domain. */
+  fault?: { code: 'Client' | 'Server'; message: string };
+  /** Opaque to this adapter: how to mangle the transport (see transport.ts). */
+  transport?: unknown;
+  ruleIds: string[];
+}
+
+export interface Exchange extends ServiceRequest {
+  reply: Reply;
+  decision: Decision | null;
+  /** The batch status reported (GetStatus) or created with (FileBatch). */
+  resultStatus: string | null;
+  /** Why a request was refused, when it was. */
+  error: string | null;
+}
+
+export interface AsmxHooks {
+  /** Called once a request is understood, before the domain runs. */
+  decide(req: ServiceRequest): Decision;
+  /** Called with the answer; it writes it to the wire (possibly mangled) and records it. */
+  send(req: IncomingMessage, res: ServerResponse, exchange: Exchange, startedAt: bigint): void;
+}
+
+export interface AsmxOptions {
+  batches: BatchService;
+  description: ServiceDescription;
+  bodyLimitBytes: number;
+  hooks: AsmxHooks;
+}
+
+const emptyReply = (status: number): Reply => ({ status, contentType: null, cacheControl: CACHE_ERROR, body: '' });
+const textError = (message: string, status = 500): Reply => ({
+  status,
+  contentType: CONTENT_TYPE_TEXT,
+  cacheControl: CACHE_ERROR,
+  body: `System.InvalidOperationException: ${message}`,
+});
+const xmlOk = (contentType: string, body: string): Reply => ({ status: 200, contentType, cacheControl: CACHE_OK, body });
+const soapContentType = (v: SoapVersion) => (v === '1.1' ? CONTENT_TYPE_SOAP11 : CONTENT_TYPE_SOAP12);
+const faultReply = (v: SoapVersion, f: SoapFault): Reply => ({
+  status: 500,
+  contentType: soapContentType(v),
+  cacheControl: CACHE_ERROR,
+  body: renderFault(v, f.code, f.message, f.detail),
+});
+
+/** Whether a URL path belongs to the service; returns the part after `.asmx` ('' for the service itself). */
+export function matchServicePath(pathname: string): string | null {
+  const lower = pathname.toLowerCase();
+  if (!lower.startsWith(SERVICE_PATH_LOWER)) return null;
+  const rest = pathname.slice(SERVICE_PATH_LOWER.length);
+  if (rest === '' || rest.startsWith('/')) return rest;
+  return null;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.pause();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+export function createAsmxHandler(opts: AsmxOptions) {
+  const { batches, description, hooks } = opts;
+
+  function serviceUrl(req: IncomingMessage, pathname: string, rest: string): string {
+    const host = req.headers.host ?? `localhost:${req.socket.localPort ?? 80}`;
+    return `http://${host}${pathname.slice(0, pathname.length - rest.length)}`;
+  }
+
+  function statusReply(status: StatusResult) {
+    return { status: status.status, errorCode: status.errorCode, externalContext: status.externalContext };
+  }
+
+  /** Runs an understood request through the rules and the domain. */
+  function perform(sr: ServiceRequest, version: SoapVersion | null): { reply: Reply; decision: Decision; resultStatus: string } {
+    const decision = hooks.decide(sr);
+    if (decision.fault) {
+      const fault =
+        decision.fault.code === 'Server' ? processingFailed(decision.fault.message) : new SoapFault('Client', decision.fault.message);
+      return {
+        reply: version ? faultReply(version, fault) : textError(decision.fault.message),
+        decision,
+        resultStatus: 'fault',
+      };
+    }
+    if (sr.operation === 'FileBatch') {
+      const id = batches.submit(sr.fileBatch!, sr.metadata, decision.effects);
+      sr.batchId = id;
+      return { reply: xmlOk(soapContentType(version!), fileBatchResponse(version!, id)), decision, resultStatus: 'created' };
+    }
+    const status = batches.status(sr.batchId);
+    const reply = version
+      ? xmlOk(soapContentType(version), getStatusResponse(version, statusReply(status)))
+      : xmlOk(CONTENT_TYPE_SOAP11, batchOutputDocument(statusReply(status)));
+    return { reply, decision, resultStatus: status.status };
+  }
+
+  async function handleSoap(req: IncomingMessage, sr: ServiceRequest): Promise<Omit<Exchange, keyof ServiceRequest>> {
+    const info: SoapRequestInfo = {};
+    try {
+      const body = await readBody(req, opts.bodyLimitBytes);
+      const call = readSoapRequest(req.headers['content-type'], req.headers['soapaction'] as string | undefined, body, info);
+      sr.protocol = call.version === '1.1' ? 'soap11' : 'soap12';
+      sr.operation = call.operation;
+      sr.soapAction = info.soapAction ?? null;
+      sr.metadata = call.metadata;
+      sr.fileBatch = call.fileBatch;
+      if (call.operation === 'GetStatus') {
+        const id = call.metadata?.MasterWorkflowInstanceId;
+        sr.batchId = id === undefined ? null : BigInt(id);
+      }
+      return { ...perform(sr, call.version), error: null };
+    } catch (err) {
+      sr.protocol = info.version === '1.2' ? 'soap12' : info.version === '1.1' ? 'soap11' : sr.protocol;
+      sr.operation = info.operation ?? null;
+      sr.soapAction = info.soapAction ?? null;
+      sr.metadata = info.metadata ?? null;
+      if (err instanceof BodyTooLarge) {
+        return { reply: { ...textError('Maximum request length exceeded.', 413) }, decision: null, resultStatus: null, error: 'body too large' };
+      }
+      if (err instanceof HttpStatusError) return { reply: emptyReply(err.status), decision: null, resultStatus: null, error: err.message };
+      if (err instanceof VersionedFault) {
+        return { reply: faultReply(err.version, err.fault), decision: null, resultStatus: null, error: err.message };
+      }
+      throw err;
+    }
+  }
+
+  async function handleHttpMethod(
+    req: IncomingMessage,
+    method: string,
+    query: URLSearchParams,
+    sr: ServiceRequest,
+  ): Promise<Omit<Exchange, keyof ServiceRequest>> {
+    const refuse = (reply: Reply, error: string) => ({ reply, decision: null, resultStatus: null, error });
+    sr.protocol = req.method === 'POST' ? 'httppost' : 'httpget';
+    if (method !== 'GetStatus') return refuse(textError(`${method} Web Service method name is not valid.`), 'unknown method');
+    sr.operation = 'GetStatus';
+    let params = query;
+    if (req.method === 'POST') {
+      let body: Buffer;
+      try {
+        body = await readBody(req, opts.bodyLimitBytes);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) return refuse(textError('Maximum request length exceeded.', 413), 'body too large');
+        throw err;
+      }
+      const media = parseMediaType(req.headers['content-type']);
+      if (media && media.type !== 'application/x-www-form-urlencoded') {
+        return refuse(textError(`Request format is invalid: ${req.headers['content-type']}.`), 'bad content type');
+      }
+      if (!media && body.length > 0) return refuse(textError('Request format is invalid: .'), 'no content type');
+      params = new URLSearchParams(body.toString('utf8'));
+    }
+    // Mock extension: real ASMX cannot carry the SOAP header over HTTP GET/POST, so the id may come as a parameter.
+    const raw = params.get('MasterWorkflowInstanceId');
+    if (raw !== null && raw !== '') {
+      try {
+        sr.batchId = parseInt64(raw);
+      } catch {
+        return refuse(textError(`Cannot convert ${raw} to System.Int64.`), 'bad id parameter');
+      }
+    }
+    return { ...perform(sr, null), error: null };
+  }
+
+  return async function handleAsmx(req: IncomingMessage, res: ServerResponse, url: URL, rest: string): Promise<void> {
+    const startedAt = process.hrtime.bigint();
+    const sr: ServiceRequest = { protocol: null, operation: null, soapAction: null, metadata: null, batchId: null, fileBatch: null };
+    let outcome: Omit<Exchange, keyof ServiceRequest>;
+    const plain = (reply: Reply) => ({ reply, decision: null, resultStatus: null, error: null });
+
+    if (rest === '' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const q = url.search.slice(1).toLowerCase();
+      const base = serviceUrl(req, url.pathname, rest);
+      if (q === 'wsdl' || q.startsWith('wsdl=')) outcome = plain(xmlOk(CONTENT_TYPE_SOAP11, description.wsdl(base)));
+      else if (q === 'disco') outcome = plain(xmlOk(CONTENT_TYPE_SOAP11, description.disco(base)));
+      else {
+        const op = url.searchParams.get('op');
+        outcome = plain({
+          status: 200,
+          contentType: 'text/html; charset=utf-8',
+          cacheControl: CACHE_OK,
+          body: helpPage(req.headers.host ?? 'localhost', url.pathname, op),
+        });
+      }
+    } else if (rest === '' && req.method === 'POST') {
+      outcome = await handleSoap(req, sr);
+    } else if (rest !== '' && (req.method === 'GET' || req.method === 'POST')) {
+      outcome = await handleHttpMethod(req, rest.slice(1), url.searchParams, sr);
+    } else {
+      outcome = { ...plain(textError(`Request format is unrecognized for method ${req.method}.`, 405)), error: 'method not allowed' };
+    }
+    hooks.send(req, res, { ...sr, ...outcome }, startedAt);
+  };
+}

@@ -1,0 +1,25 @@
+// Names fixed by the vendor contract and by SOAP itself.
+
+export const API_NS = 'http://genpact.com/cora/orchestration/ocr/1.0.0/api/';
+export const SERVICE_PATH = '/SequenceServices/coraOcrIntegration_v1.0.0.asmx';
+/** IIS paths are case-insensitive. */
+export const SERVICE_PATH_LOWER = SERVICE_PATH.toLowerCase();
+
+export const SOAP11_ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
+export const SOAP12_ENV = 'http://www.w3.org/2003/05/soap-envelope';
+export const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
+export const XSD_NS = 'http://www.w3.org/2001/XMLSchema';
+
+export const OPERATIONS = ['FileBatch', 'GetStatus'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+export const isOperation = (v: string): v is Operation => (OPERATIONS as readonly string[]).includes(v);
+export const soapActionOf = (op: Operation): string => API_NS + op;
+
+export type SoapVersion = '1.1' | '1.2';
+export type Protocol = 'soap11' | 'soap12' | 'httpget' | 'httppost';
+
+export const CONTENT_TYPE_SOAP11 = 'text/xml; charset=utf-8';
+export const CONTENT_TYPE_SOAP12 = 'application/soap+xml; charset=utf-8';
+export const CONTENT_TYPE_TEXT = 'text/plain; charset=utf-8';
+export const CACHE_OK = 'private, max-age=0';
+export const CACHE_ERROR = 'private';

@@ -1,0 +1,183 @@
+// Reads a SOAP request the way ASMX's SoapServerProtocol does: content type, envelope version,
+// routing by SOAPAction (1.1) or the action parameter (1.2), headers, then the body element.
+import { ActivityMetadata, FileBatchRequest } from '../batches/model';
+import { API_NS, Operation, SOAP11_ENV, SOAP12_ENV, SoapVersion, isOperation, soapActionOf } from './constants';
+import { decodeActivityMetadata, decodeFileBatch } from './decode';
+import { SoapFault, unreadable, unreadableAt } from './faults';
+import { XmlElement, XmlSyntaxError, attr, parseXml } from './xml';
+
+export interface MediaType {
+  type: string;
+  params: Record<string, string>;
+}
+
+/** Parses `type/subtype; a=b; c="d"` (RFC 9110), lower-casing the type and parameter names. */
+export function parseMediaType(header: string | undefined): MediaType | null {
+  if (!header) return null;
+  const m = /^\s*([^;\s]+)\s*(.*)$/s.exec(header);
+  if (!m) return null;
+  const params: Record<string, string> = {};
+  const re = /;\s*([^=;\s]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))\s*/gy;
+  const rest = m[2]!;
+  re.lastIndex = 0;
+  let p: RegExpExecArray | null;
+  while ((p = re.exec(rest)) !== null) {
+    const key = p[1]!.toLowerCase();
+    if (!(key in params)) params[key] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : p[3]!;
+  }
+  return { type: m[1]!.toLowerCase(), params };
+}
+
+/** A request answered by a bare HTTP status and an empty body, as ASMX does for 400 and 415. */
+export class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** A fault to be answered in a given SOAP version. */
+export class VersionedFault extends Error {
+  constructor(
+    readonly version: SoapVersion,
+    readonly fault: SoapFault,
+  ) {
+    super(fault.message);
+  }
+}
+
+/** What the adapter learnt about a request, filled in as reading goes on (also for the journal). */
+export interface SoapRequestInfo {
+  version?: SoapVersion;
+  soapAction?: string;
+  operation?: Operation;
+  metadata?: ActivityMetadata | null;
+}
+
+export interface SoapCall {
+  version: SoapVersion;
+  operation: Operation;
+  metadata: ActivityMetadata | null;
+  fileBatch: FileBatchRequest | null;
+}
+
+const TRANSPORT_VERSION: Record<string, SoapVersion> = { 'text/xml': '1.1', 'application/soap+xml': '1.2' };
+
+function decodeBody(body: Buffer, charset: string | undefined): string {
+  let label = (charset ?? 'utf-8').toLowerCase();
+  if (label === 'us-ascii' || label === 'ascii') label = 'utf-8';
+  let decoder: InstanceType<typeof TextDecoder>;
+  try {
+    decoder = new TextDecoder(label, { fatal: true });
+  } catch {
+    throw new HttpStatusError(415, `unsupported charset ${charset}`);
+  }
+  try {
+    return decoder.decode(body);
+  } catch {
+    throw new HttpStatusError(400, `body is not valid ${label}`);
+  }
+}
+
+const ACTION_TO_OPERATION = new Map<string, Operation>([
+  [soapActionOf('FileBatch'), 'FileBatch'],
+  [soapActionOf('GetStatus'), 'GetStatus'],
+]);
+
+function unrecognizedAction(value: string): SoapFault {
+  return new SoapFault('Client', `Server did not recognize the value of HTTP Header SOAPAction: ${value}.`);
+}
+
+/** Routing: an explicit action must match exactly; without one the first body element decides. */
+function route(transport: SoapVersion, action: string | undefined, bodyElement: XmlElement | undefined): Operation {
+  if (action !== undefined) {
+    const op = ACTION_TO_OPERATION.get(action);
+    if (!op) throw unrecognizedAction(action);
+    return op;
+  }
+  if (bodyElement && bodyElement.ns === API_NS && isOperation(bodyElement.local)) return bodyElement.local;
+  if (transport === '1.2') {
+    throw new SoapFault('Client', 'Unable to handle request without a valid action parameter. Please supply a valid soap action.');
+  }
+  throw unrecognizedAction('');
+}
+
+/** The SOAPAction header's value, quotes removed (ASMX accepts it quoted or bare). */
+export function soapActionFromHeader(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const v = header.trim();
+  return v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v;
+}
+
+const truthy = (v: string | undefined): boolean => v === '1' || v === 'true';
+
+export function readSoapRequest(
+  contentType: string | undefined,
+  soapActionHeader: string | undefined,
+  body: Buffer,
+  info: SoapRequestInfo,
+): SoapCall {
+  const media = parseMediaType(contentType);
+  const transport = media ? TRANSPORT_VERSION[media.type] : undefined;
+  if (!media || !transport) throw new HttpStatusError(415, `unsupported content type ${contentType ?? '(none)'}`);
+  const action = transport === '1.1' ? soapActionFromHeader(soapActionHeader) : media.params['action'];
+  if (action !== undefined) info.soapAction = action;
+  if (body.length === 0) throw new HttpStatusError(400, 'empty body');
+
+  let root: XmlElement;
+  try {
+    root = parseXml(decodeBody(body, media.params['charset']));
+  } catch (err) {
+    if (err instanceof XmlSyntaxError) throw new HttpStatusError(400, `malformed XML: ${err.message}`);
+    throw err;
+  }
+
+  const envNs = root.ns;
+  const version: SoapVersion | undefined = envNs === SOAP11_ENV ? '1.1' : envNs === SOAP12_ENV ? '1.2' : undefined;
+  if (root.local !== 'Envelope' || !version) {
+    const v: SoapVersion = transport;
+    const expected = v === '1.1' ? SOAP11_ENV : SOAP12_ENV;
+    throw new VersionedFault(
+      v,
+      new SoapFault(
+        'VersionMismatch',
+        `Possible SOAP version mismatch: Envelope namespace ${envNs} was unexpected. Expecting ${expected}.`,
+      ),
+    );
+  }
+  // A 1.1 envelope cannot travel as application/soap+xml (ASMX: 415); a 1.2 envelope sent as
+  // text/xml is answered in 1.2, the version of the envelope.
+  if (transport === '1.2' && version === '1.1') throw new HttpStatusError(415, 'SOAP 1.1 envelope sent as application/soap+xml');
+  info.version = version;
+
+  try {
+    const header = root.children.find((c) => c.ns === envNs && c.local === 'Header');
+    const bodyEl = root.children.find((c) => c.ns === envNs && c.local === 'Body');
+    if (!bodyEl) throw unreadable('The SOAP message has no Body element.');
+    const first = bodyEl.children[0];
+    const operation = route(transport, action, first);
+    info.operation = operation;
+
+    let metadata: ActivityMetadata | null = null;
+    for (const h of header?.children ?? []) {
+      if (h.ns === API_NS && h.local === 'ActivityMetadata') {
+        if (metadata === null) metadata = decodeActivityMetadata(h);
+      } else if (truthy(attr(h, envNs, 'mustUnderstand'))) {
+        throw new SoapFault('MustUnderstand', `SOAP header ${h.qname} was not understood.`, false);
+      }
+    }
+    info.metadata = metadata;
+
+    if (!first || first.ns !== API_NS || first.local !== operation) {
+      const where = first ?? bodyEl;
+      const what = first ? `<${first.local} xmlns='${first.ns}'> was not expected.` : `<${operation} xmlns='${API_NS}'> was expected.`;
+      throw unreadableAt(where.line, where.col, what);
+    }
+    return { version, operation, metadata, fileBatch: operation === 'FileBatch' ? decodeFileBatch(first) : null };
+  } catch (err) {
+    if (err instanceof SoapFault) throw new VersionedFault(version, err);
+    throw err;
+  }
+}

@@ -1,0 +1,69 @@
+// The service description: the WSDL is loaded and checked by the `soap` package at start-up, then
+// served with every address rewritten from the request's Host and path, as ASMX does.
+import fs from 'node:fs';
+import * as soap from 'soap';
+import { API_NS, OPERATIONS, SERVICE_PATH } from './constants';
+import { WSDL_FILE } from '../paths';
+import { escapeXml } from './xml';
+
+const PLACEHOLDER = `http://localhost${SERVICE_PATH}`;
+
+export interface ServiceDescription {
+  /** The WSDL for a given service URL. */
+  wsdl(serviceUrl: string): string;
+  disco(serviceUrl: string): string;
+}
+
+/** The SOAP ports the adapter implements; the WSDL must bind every operation on each of them. */
+const SOAP_PORTS = ['CoraOcrIntegrationSoap', 'CoraOcrIntegrationSoap12'];
+
+/** Loads the WSDL through the `soap` package (serverless mode), failing if it does not describe our operations. */
+export async function loadServiceDescription(file = WSDL_FILE): Promise<ServiceDescription> {
+  const xml = fs.readFileSync(file, 'utf8');
+  const server = await new Promise<soap.Server>((resolve, reject) => {
+    // Serverless mode is only usable once its callback fires with the parsed WSDL.
+    const s: soap.Server = soap.listen(null as never, {
+      path: SERVICE_PATH,
+      services: {},
+      xml,
+      callback: (err: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(s)),
+    } as soap.IServerOptions);
+  });
+  const described = (server as unknown as { wsdl: { describeServices(): Record<string, Record<string, object>> } }).wsdl
+    .describeServices();
+  const ports = described['CoraOcrIntegration'];
+  if (!ports) throw new Error(`${file}: service CoraOcrIntegration is missing`);
+  for (const port of SOAP_PORTS) {
+    const ops = ports[port];
+    for (const op of OPERATIONS) {
+      if (!ops || !(op in ops)) throw new Error(`${file}: port ${port} does not bind operation ${op}`);
+    }
+  }
+  const text = (server as unknown as { wsdl: { toXML(): string } }).wsdl.toXML();
+  if (!text.includes(`location="${PLACEHOLDER}"`)) throw new Error(`${file}: addresses must be ${PLACEHOLDER}`);
+  const parts = text.split(`location="${PLACEHOLDER}"`);
+
+  const cache = new Map<string, string>();
+  return {
+    wsdl(serviceUrl) {
+      let out = cache.get(serviceUrl);
+      if (out === undefined) {
+        out = parts.join(`location="${escapeXml(serviceUrl)}"`);
+        if (cache.size > 64) cache.clear();
+        cache.set(serviceUrl, out);
+      }
+      return out;
+    },
+    disco(serviceUrl) {
+      const u = escapeXml(serviceUrl);
+      return (
+        '<?xml version="1.0" encoding="utf-8"?>\r\n' +
+        '<discovery xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns="http://schemas.xmlsoap.org/disco/">\r\n' +
+        `  <contractRef ref="${u}?wsdl" docRef="${u}" xmlns="http://schemas.xmlsoap.org/disco/scl/" />\r\n` +
+        `  <soap address="${u}" xmlns:q1="${API_NS}" binding="q1:CoraOcrIntegrationSoap" xmlns="http://schemas.xmlsoap.org/disco/soap/" />\r\n` +
+        `  <soap address="${u}" xmlns:q2="${API_NS}" binding="q2:CoraOcrIntegrationSoap12" xmlns="http://schemas.xmlsoap.org/disco/soap/" />\r\n` +
+        '</discovery>'
+      );
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// A small, strict, hostile-input-safe XML reader: parses a whole document into a light element
+// tree with positions. DTDs are refused outright (no entity can ever be declared, so none can be
+// expanded or fetched), and depth, element count and attribute count are bounded.
+import { SaxesParser, SaxesTagNS } from 'saxes';
+
+export interface XmlAttribute {
+  local: string;
+  ns: string;
+  value: string;
+}
+
+export interface XmlElement {
+  local: string;
+  ns: string;
+  /** The qualified name as written. */
+  qname: string;
+  attrs: XmlAttribute[];
+  children: XmlElement[];
+  /** Direct character data (text and CDATA), concatenated. */
+  text: string;
+  /** 1-based position of the element's name, as .NET's XmlReader reports it. */
+  line: number;
+  col: number;
+  /** 1-based position just after the end tag: where a reader stands once it has read the element. */
+  endLine: number;
+  endCol: number;
+}
+
+export class XmlSyntaxError extends Error {}
+
+export interface XmlLimits {
+  maxDepth: number;
+  maxElements: number;
+  maxAttributes: number;
+}
+
+export const DEFAULT_XML_LIMITS: XmlLimits = { maxDepth: 48, maxElements: 5000, maxAttributes: 64 };
+
+const XMLNS_URI = 'http://www.w3.org/2000/xmlns/';
+
+export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
+  const parser = new SaxesParser({ xmlns: true, position: true });
+  const stack: XmlElement[] = [];
+  let root: XmlElement | undefined;
+  let elements = 0;
+  let startLine = 0;
+  let startCol = 0;
+
+  parser.on('error', (err) => {
+    throw new XmlSyntaxError(err.message);
+  });
+  parser.on('doctype', () => {
+    throw new XmlSyntaxError('For security reasons DTD is prohibited in this XML document.');
+  });
+  parser.on('opentagstart', (tag) => {
+    startLine = parser.line;
+    startCol = parser.column - tag.name.length;
+    if (++elements > limits.maxElements) throw new XmlSyntaxError('too many elements');
+    if (stack.length >= limits.maxDepth) throw new XmlSyntaxError('elements nested too deeply');
+  });
+  parser.on('opentag', (tag: SaxesTagNS) => {
+    const attrs: XmlAttribute[] = [];
+    let count = 0;
+    for (const key in tag.attributes) {
+      if (++count > limits.maxAttributes) throw new XmlSyntaxError('too many attributes');
+      const a = tag.attributes[key]!;
+      if (a.uri === XMLNS_URI || a.name === 'xmlns') continue;
+      attrs.push({ local: a.local, ns: a.uri, value: a.value });
+    }
+    const el: XmlElement = {
+      local: tag.local,
+      ns: tag.uri,
+      qname: tag.name,
+      attrs,
+      children: [],
+      text: '',
+      line: startLine,
+      col: startCol,
+      endLine: 0,
+      endCol: 0,
+    };
+    const parent = stack[stack.length - 1];
+    if (parent) parent.children.push(el);
+    else root = el;
+    stack.push(el);
+  });
+  parser.on('closetag', () => {
+    const el = stack.pop()!;
+    el.endLine = parser.line;
+    el.endCol = parser.column + 1;
+  });
+  const onText = (t: string) => {
+    const top = stack[stack.length - 1];
+    if (top) top.text += t;
+  };
+  parser.on('text', onText);
+  parser.on('cdata', onText);
+
+  try {
+    parser.write(source).close();
+  } catch (err) {
+    if (err instanceof XmlSyntaxError) throw err;
+    throw new XmlSyntaxError((err as Error).message);
+  }
+  if (!root) throw new XmlSyntaxError('Root element is missing.');
+  return root;
+}
+
+export const attr = (el: XmlElement, ns: string, local: string): string | undefined =>
+  el.attrs.find((a) => a.local === local && a.ns === ns)?.value;
+
+export const firstChild = (el: XmlElement, ns: string, local: string): XmlElement | undefined =>
+  el.children.find((c) => c.local === local && c.ns === ns);
+
+/** Escapes character data and attribute values. */
+export function escapeXml(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
+}
