@@ -1,52 +1,65 @@
-// Builds the whole mock (store, clock, domain, adapters) apart from the listener, so tests and
-// main.ts can start it on any port and close it cleanly.
+// Builds the whole mock (store, clock, domain, control plane, adapters) apart from the listener,
+// so tests and main.ts can start it on any port and close it cleanly.
+import express from 'express';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
+import { createAdminRouter } from './admin/routes';
 import { ControllableClock } from './batches/clock';
 import { BatchService } from './batches/service';
 import { BatchStore } from './batches/store';
 import { Config } from './config';
+import { MockControl } from './control';
+import { loadFixtures } from './fixtures';
+import { Journal } from './journal';
 import { Logger } from './logger';
-import { AsmxHooks, Exchange, createAsmxHandler, matchServicePath } from './soap/asmx';
+import { AsmxHooks, createAsmxHandler, matchServicePath } from './soap/asmx';
 import { ServiceDescription, loadServiceDescription } from './soap/wsdl';
+import { Delivery } from './transport';
 
 export interface App {
   server: http.Server;
   batches: BatchService;
   store: BatchStore;
   clock: ControllableClock;
+  control: MockControl;
   description: ServiceDescription;
   /** Stops accepting, lets in-flight requests finish (up to the grace period), closes the database. */
   close(): Promise<void>;
 }
 
-function writeReply(res: ServerResponse, ex: Exchange, head: boolean): void {
-  const { reply } = ex;
-  const headers: http.OutgoingHttpHeaders = { 'Content-Length': Buffer.byteLength(reply.body) };
-  if (reply.contentType) headers['Content-Type'] = reply.contentType;
-  if (reply.cacheControl) headers['Cache-Control'] = reply.cacheControl;
-  if (reply.status === 413) headers['Connection'] = 'close';
-  res.writeHead(reply.status, headers);
-  res.end(head ? undefined : reply.body);
-}
-
 export async function buildApp(config: Config, logger: Logger): Promise<App> {
+  const startedAt = Date.now();
   const description = await loadServiceDescription();
   const store = new BatchStore(config.dbPath, config.firstBatchId);
   const clock = new ControllableClock();
-  const batches = new BatchService(store, clock, {
+  const basePolicy = {
     timings: {
       queuedMs: config.queuedMs,
       processingInputMs: config.processingInputMs,
       waitingForOutputMs: config.waitingForOutputMs,
     },
     timeoutUnitMs: config.timeoutUnitMs,
-  });
+  };
+  const batches = new BatchService(store, clock, basePolicy);
+  const journal = new Journal(config.journalLimit);
+  let control: MockControl;
+  try {
+    control = new MockControl(batches, store, clock, journal, {
+      basePolicy,
+      configuredProfiles: config.knownProfiles,
+      loadFixtures: () => loadFixtures(config.fixturesDir),
+    });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const delivery = new Delivery((ruleId) => control.rules.draw(ruleId));
 
   const hooks: AsmxHooks = {
-    decide: () => ({ ruleIds: [] }),
-    send(req, res, ex, startedAt) {
-      writeReply(res, ex, req.method === 'HEAD');
-      const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
+    decide: (sr) => control.decide(sr),
+    send(req, res, ex, started) {
+      const durationMs = Math.round(Number(process.hrtime.bigint() - started) / 1e3) / 1e3;
+      control.record(req, ex, durationMs);
+      const transport = MockControl.deliveryOf(ex.decision);
       logger.info(
         {
           protocol: ex.protocol,
@@ -54,14 +67,45 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
           batchId: ex.batchId?.toString() ?? null,
           status: ex.resultStatus,
           http: ex.reply.status,
-          durationMs: Math.round(durationMs * 1000) / 1000,
+          durationMs,
+          ...(ex.decision?.ruleIds.length ? { rules: ex.decision.ruleIds } : {}),
+          ...(transport ? { transportFault: transport.fault.type } : {}),
           ...(ex.error ? { error: ex.error } : {}),
         },
         'request',
       );
+      delivery.deliver(res, ex.reply, transport?.fault ?? null, transport?.ruleId ?? null, req.method === 'HEAD');
     },
   };
   const asmx = createAsmxHandler({ batches, description, bodyLimitBytes: config.bodyLimitBytes, hooks });
+
+  const admin = express();
+  admin.disable('x-powered-by');
+  admin.set('etag', false);
+  admin.use(
+    '/__admin',
+    createAdminRouter({
+      control,
+      adminToken: config.adminToken,
+      corsOrigin: config.corsOrigin,
+      health: () => {
+        const open = store.isOpen();
+        return {
+          ok: open,
+          checks: {
+            store: open ? 'open' : 'closed',
+            wsdl: 'loaded',
+            batches: open ? batches.count() : null,
+            uptimeMs: Date.now() - startedAt,
+            clock: clock.state(),
+            journal: journal.stats(),
+            fixtures: control.fixtureFiles,
+          },
+        };
+      },
+      onUnexpected: (err) => logger.error({ err }, 'admin error'),
+    }),
+  );
 
   const notFound = (res: ServerResponse) => {
     const body = 'The resource cannot be found.';
@@ -93,6 +137,10 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       asmx(req, res, url, rest).catch((err) => onError(res, err));
       return;
     }
+    if (url.pathname === '/__admin' || url.pathname.startsWith('/__admin/')) {
+      admin(req, res);
+      return;
+    }
     notFound(res);
   });
   server.maxConnections = config.maxConnections;
@@ -108,9 +156,11 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
         resolve();
       };
       const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+      // Answers scripted never to come would only delay shutdown.
+      delivery.abortAll();
       server.close(() => done());
       server.closeIdleConnections();
     }));
 
-  return { server, batches, store, clock, description, close };
+  return { server, batches, store, clock, control, description, close };
 }

@@ -16,7 +16,8 @@ export interface Config {
   timeoutUnitMs: number;
   bodyLimitBytes: number;
   firstBatchId: bigint;
-  fixturesDir: string;
+  /** null: ./fixtures when it exists; "none": no fixtures. */
+  fixturesDir: string | null;
   adminToken: string | null;
   knownProfiles: string[] | null;
   journalLimit: number;
@@ -119,7 +120,7 @@ export const SETTINGS = [
   setting('timeoutUnitMs', 'TIMEOUT_UNIT_MS', "milliseconds per unit of FileBatch's TimeOut", int(1, 86_400_000), 1000),
   setting('bodyLimitBytes', 'BODY_LIMIT', 'largest request body accepted (e.g. 1mb)', bytes, 1024 * 1024),
   setting('firstBatchId', 'FIRST_BATCH_ID', 'first MasterWorkflowInstanceId of a new database', batchId, 1001n),
-  setting('fixturesDir', 'FIXTURES_DIR', 'folder of fixture JSON files', nonEmpty, './fixtures'),
+  setting('fixturesDir', 'FIXTURES_DIR', 'folder of fixture JSON files (default ./fixtures if present; none to disable)', (r, n) => nonEmpty(r, n), null),
   setting('adminToken', 'ADMIN_TOKEN', 'bearer token required by /__admin (except health)', (r, n) => nonEmpty(r, n), null),
   setting('knownProfiles', 'KNOWN_PROFILES', 'comma-separated OCRProfile names; others fail RobotProfileNotFound', profiles, null),
   setting('journalLimit', 'JOURNAL_LIMIT', 'requests kept in the journal (oldest dropped)', int(0, 1_000_000), 10_000),

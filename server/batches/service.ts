@@ -3,6 +3,7 @@ import { Clock } from './clock';
 import { statusAt, timeline } from './lifecycle';
 import {
   ActivityMetadata,
+  Anchor,
   ErrorCode,
   FileBatchRequest,
   Outcome,
@@ -79,21 +80,21 @@ export class BatchService {
     };
   }
 
-  /** Stores a new batch and returns its id. `id`/`createdAt` are for seeding from fixtures or the admin API. */
+  /** Stores a new batch and returns its id. `seed` is for batches made by fixtures or the admin API. */
   submit(
     request: FileBatchRequest,
     metadata: ActivityMetadata | null,
     effects?: BatchEffects,
-    seed: { id?: bigint; createdAt?: number } = {},
+    seed: { id?: bigint; createdAt?: number; anchor?: Anchor; source?: string } = {},
   ): bigint {
     const createdAt = seed.createdAt ?? this.clock.now();
-    const facts = { createdAt, request, metadata, plan: this.planFor(request, effects), anchor: null };
+    const facts = { createdAt, request, metadata, plan: this.planFor(request, effects), anchor: seed.anchor ?? null };
     const now = this.clock.now();
     const past = timeline({ id: 0n, ...facts }, Math.max(now, createdAt));
     const current = past[past.length - 1]!;
     return this.store.transaction(() => {
       const id = this.store.insert({ ...facts, id: seed.id }, current);
-      for (const t of past) this.store.addHistory(id, { ...t, at: t.since, recordedAt: now, source: 'created' });
+      for (const t of past) this.store.addHistory(id, { ...t, at: t.since, recordedAt: now, source: seed.source ?? 'FileBatch' });
       return id;
     });
   }

@@ -39,12 +39,16 @@ export interface ServiceRequest {
   fileBatch: FileBatchRequest | null;
 }
 
+/** An answer given instead of running the operation (nothing stored changes). */
+export type Refusal =
+  | { kind: 'soapFault'; code: 'Client' | 'Server'; message: string }
+  | { kind: 'httpStatus'; status: number; body: string; contentType: string | null };
+
 /** What scripted rules decide for a request that reached an operation. */
 export interface Decision {
   effects?: BatchEffects;
-  /** A SOAP fault to answer instead of calling the domain. */
-  fault?: { code: 'Client' | 'Server'; message: string };
-  /** Opaque to this adapter: how to mangle the transport (see transport.ts). */
+  refuse?: Refusal;
+  /** Opaque to this adapter: how delivery of the answer is to fail (see transport.ts). */
   transport?: unknown;
   ruleIds: string[];
 }
@@ -135,14 +139,14 @@ export function createAsmxHandler(opts: AsmxOptions) {
   /** Runs an understood request through the rules and the domain. */
   function perform(sr: ServiceRequest, version: SoapVersion | null): { reply: Reply; decision: Decision; resultStatus: string } {
     const decision = hooks.decide(sr);
-    if (decision.fault) {
-      const fault =
-        decision.fault.code === 'Server' ? processingFailed(decision.fault.message) : new SoapFault('Client', decision.fault.message);
-      return {
-        reply: version ? faultReply(version, fault) : textError(decision.fault.message),
-        decision,
-        resultStatus: 'fault',
-      };
+    const refusal = decision.refuse;
+    if (refusal?.kind === 'httpStatus') {
+      const reply: Reply = { status: refusal.status, contentType: refusal.contentType, cacheControl: CACHE_ERROR, body: refusal.body };
+      return { reply, decision, resultStatus: `http ${refusal.status}` };
+    }
+    if (refusal?.kind === 'soapFault') {
+      const fault = refusal.code === 'Server' ? processingFailed(refusal.message) : new SoapFault('Client', refusal.message);
+      return { reply: version ? faultReply(version, fault) : textError(fault.message), decision, resultStatus: 'fault' };
     }
     if (sr.operation === 'FileBatch') {
       const id = batches.submit(sr.fileBatch!, sr.metadata, decision.effects);

@@ -18,7 +18,7 @@ export interface RunningMock {
 }
 
 export async function startMock(env: Record<string, string> = {}): Promise<RunningMock> {
-  const config: Config = loadConfig({ DB_PATH: ':memory:', LOG_LEVEL: 'silent', FIXTURES_DIR: '', ...env });
+  const config: Config = loadConfig({ DB_PATH: ':memory:', LOG_LEVEL: 'silent', FIXTURES_DIR: 'none', ...env });
   const app = await buildApp(config, createLogger(config));
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const port = (app.server.address() as AddressInfo).port;

@@ -16,7 +16,7 @@ export interface ServerProcess {
 /** Starts `node dist/server/main.js` on a free port and waits for its "listening" line. */
 export function spawnServer(env: Record<string, string>, args: string[] = []): Promise<ServerProcess> {
   const child = spawn(process.execPath, [MAIN, ...args], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', FIXTURES_DIR: '', ...env },
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', FIXTURES_DIR: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -53,7 +53,7 @@ export function spawnServer(env: Record<string, string>, args: string[] = []): P
 /** Runs the server expecting it to refuse to start; resolves with its exit code and output. */
 export function runToExit(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, [MAIN, ...args], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', FIXTURES_DIR: '', ...env },
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', FIXTURES_DIR: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,0 +1,102 @@
+// The OpenAPI 3.1 description of /__admin. A test compares its paths with the router's routes.
+import { schemas } from './schemas';
+
+type Op = Record<string, unknown>;
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+const body = (name: string, required = true) => ({ required, content: { 'application/json': { schema: ref(name) } } });
+const q = (name: string, description: string, schema: unknown = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]{1,19}$' } };
+const ruleIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const common = { '400': problem('Invalid request'), '401': problem('Missing or wrong bearer token (when ADMIN_TOKEN is set)') };
+const noContent = { description: 'Done' };
+const obj = { type: 'object' };
+
+const journalFilters = [
+  q('operation', 'FileBatch or GetStatus'),
+  q('batchId', 'MasterWorkflowInstanceId'),
+  q('since', 'ISO time or epoch ms (virtual clock)'),
+  q('rule', 'id of a rule that fired'),
+  q('protocol', 'soap11, soap12, httpget or httppost'),
+];
+
+const paths: Record<string, Record<string, Op>> = {
+  '/__admin/health': {
+    get: { operationId: 'health', summary: 'Readiness: store open and WSDL loaded (never needs the token)', security: [], responses: { '200': json(obj), '503': json(obj, 'Not ready') } },
+  },
+  '/__admin/openapi.json': {
+    get: { operationId: 'openapi', summary: 'This document', responses: { '200': json(obj), ...common } },
+  },
+  '/__admin/batches': {
+    get: {
+      operationId: 'listBatches',
+      summary: 'List batches in id order, optionally by current status',
+      parameters: [q('status', 'current status', ref('Status')), q('limit', '1-1000, default 100', { type: 'integer' }), q('after', 'id to continue after (the previous page\'s next)')],
+      responses: { '200': json(obj), ...common },
+    },
+    post: {
+      operationId: 'createBatch',
+      summary: 'Seed a batch (explicit or new id), with an optional timing plan, outcome or forced status',
+      requestBody: body('BatchSeed'),
+      responses: { '201': json(obj, 'Created'), '409': problem('Id already exists'), ...common },
+    },
+  },
+  '/__admin/batches/{id}': {
+    get: { operationId: 'getBatch', summary: 'Everything stored, the derived status and the transition history', parameters: [idParam], responses: { '200': json(obj), '404': problem('No such batch'), ...common } },
+    patch: {
+      operationId: 'forceBatch',
+      summary: 'Force a status now: terminal is final, a stage restarts the timeline there',
+      parameters: [idParam],
+      requestBody: body('BatchPatch'),
+      responses: { '200': json(obj), '404': problem('No such batch'), ...common },
+    },
+    delete: { operationId: 'deleteBatch', summary: 'Delete a batch (its id is never reused)', parameters: [idParam], responses: { '204': noContent, '404': problem('No such batch'), ...common } },
+  },
+  '/__admin/rules': {
+    get: { operationId: 'listRules', summary: 'Rules in evaluation order, with their match/fire counters', responses: { '200': json(obj), ...common } },
+    post: { operationId: 'createRule', summary: 'Add a rule (match + one effect)', requestBody: body('RuleInput'), responses: { '201': json(ref('Rule'), 'Created'), '409': problem('Id already exists'), ...common } },
+    delete: { operationId: 'deleteAllRules', summary: 'Delete every rule', responses: { '204': noContent, ...common } },
+  },
+  '/__admin/rules/{id}': {
+    get: { operationId: 'getRule', summary: 'One rule', parameters: [ruleIdParam], responses: { '200': json(ref('Rule')), '404': problem('No such rule'), ...common } },
+    delete: { operationId: 'deleteRule', summary: 'Delete a rule', parameters: [ruleIdParam], responses: { '204': noContent, '404': problem('No such rule'), ...common } },
+  },
+  '/__admin/clock': {
+    get: { operationId: 'getClock', summary: 'Virtual time and whether it is frozen', responses: { '200': json(obj), ...common } },
+    post: { operationId: 'setClock', summary: 'Freeze, set, advance or resume virtual time', requestBody: body('ClockCommand'), responses: { '200': json(obj), ...common } },
+  },
+  '/__admin/requests': {
+    get: { operationId: 'listRequests', summary: 'The request journal, oldest first', parameters: [...journalFilters, q('limit', 'newest N', { type: 'integer' })], responses: { '200': json(obj), ...common } },
+    delete: { operationId: 'clearRequests', summary: 'Clear the journal', responses: { '204': noContent, ...common } },
+  },
+  '/__admin/requests/count': {
+    get: { operationId: 'countRequests', summary: 'How many journal entries match', parameters: journalFilters, responses: { '200': json(obj), ...common } },
+  },
+  '/__admin/reset': {
+    post: {
+      operationId: 'reset',
+      summary: 'Back to the start state (fixtures reloaded, clock resumed, journal cleared); keepBatches clears only rules and journal',
+      requestBody: body('ResetCommand', false),
+      responses: { '200': json(obj), ...common },
+    },
+  },
+};
+
+export function openApiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'cora-ocr-mock admin API',
+      version: '1.0.0',
+      description: 'QA control plane of cora-ocr-mock: batches, rules (scripted outcomes and transport faults), clock, request journal, reset.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      schemas,
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Required on every route but health when ADMIN_TOKEN is set' } },
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// Every admin error leaves as one shape: application/problem+json (RFC 9457).
+import type { ErrorRequestHandler, Response } from 'express';
+import { BatchNotFoundError } from '../batches/service';
+import { DuplicateBatchError } from '../batches/store';
+import { SeedError } from '../control';
+import { DuplicateRuleError, RuleError } from '../rules/engine';
+import { ValidationError } from './validate';
+
+export class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail: string,
+    readonly pointer?: string,
+  ) {
+    super(detail);
+  }
+}
+
+export const badRequest = (detail: string, pointer?: string) => new Problem(400, 'Bad Request', detail, pointer);
+export const notFound = (detail: string) => new Problem(404, 'Not Found', detail);
+
+export function sendProblem(res: Response, p: Problem): void {
+  res
+    .status(p.status)
+    .type('application/problem+json')
+    .send(
+      JSON.stringify({
+        type: 'about:blank',
+        title: p.title,
+        status: p.status,
+        detail: p.message,
+        ...(p.pointer !== undefined ? { pointer: p.pointer } : {}),
+      }),
+    );
+}
+
+/** Maps the domain's typed errors to problems; anything unexpected is a logged 500. */
+export function toProblem(err: unknown): Problem | null {
+  if (err instanceof Problem) return err;
+  if (err instanceof ValidationError) return badRequest(err.message, err.pointer);
+  if (err instanceof RuleError) return badRequest(`${err.path || '/'}: ${err.message}`, err.path);
+  if (err instanceof SeedError) return badRequest(err.message, err.message.split(':')[0]);
+  if (err instanceof DuplicateRuleError || err instanceof DuplicateBatchError) return new Problem(409, 'Conflict', err.message);
+  if (err instanceof BatchNotFoundError) return notFound(err.message);
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e.type === 'entity.parse.failed') return badRequest(`invalid JSON: ${e.message}`);
+  if (e.type === 'entity.too.large') return new Problem(413, 'Content Too Large', 'request body too large');
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new Problem(415, 'Unsupported Media Type', e.message ?? '');
+  return null;
+}
+
+export function problemHandler(onUnexpected: (err: unknown) => void): ErrorRequestHandler {
+  return (err, _req, res, _next) => {
+    const p = toProblem(err);
+    if (p) return sendProblem(res, p);
+    onUnexpected(err);
+    sendProblem(res, new Problem(500, 'Internal Server Error', 'unexpected error; see the mock log'));
+  };
+}

@@ -1,0 +1,260 @@
+// The QA control plane under /__admin: JSON in and out, thin over MockControl.
+import crypto from 'node:crypto';
+import express, { NextFunction, Request, Response, Router } from 'express';
+import { ErrorCode, Status, isStatus } from '../batches/model';
+import { MockControl } from '../control';
+import { BatchSeed } from '../fixtures';
+import { RuleInput } from '../rules/model';
+import { openApiDocument } from './openapi';
+import { Problem, badRequest, notFound, problemHandler, sendProblem } from './problem';
+import { batchToJson } from './serialize';
+import { validate } from './validate';
+
+export interface AdminOptions {
+  control: MockControl;
+  adminToken: string | null;
+  corsOrigin: string | null;
+  /** Readiness facts for the health check. */
+  health: () => { ok: boolean; checks: Record<string, unknown> };
+  onUnexpected: (err: unknown) => void;
+}
+
+const ID = /^[0-9]{1,19}$/;
+const INT64_MAX = 2n ** 63n - 1n;
+
+function parseId(raw: string, where: string): bigint {
+  if (!ID.test(raw) || BigInt(raw) > INT64_MAX) throw badRequest(`${where}: '${raw}' is not a MasterWorkflowInstanceId`, where);
+  return BigInt(raw);
+}
+
+/** Query parameters: only the named ones are allowed, each at most once. */
+function query(req: Request, allowed: string[]): Record<string, string> {
+  const url = new URL(req.originalUrl, 'http://x');
+  const out: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) {
+    if (!allowed.includes(k)) throw badRequest(`unknown query parameter "${k}"${allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}`, `?${k}`);
+    if (k in out) throw badRequest(`query parameter "${k}" given twice`, `?${k}`);
+    out[k] = v;
+  }
+  return out;
+}
+
+function intParam(q: Record<string, string>, name: string, min: number, max: number, dflt: number): number {
+  const raw = q[name];
+  if (raw === undefined) return dflt;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw badRequest(`?${name}: must be an integer from ${min} to ${max}`, `?${name}`);
+  return Number(raw);
+}
+
+function timeParam(q: Record<string, string>, name: string): number | undefined {
+  const raw = q[name];
+  if (raw === undefined) return undefined;
+  const t = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isFinite(t)) throw badRequest(`?${name}: not an ISO time or epoch milliseconds`, `?${name}`);
+  return t;
+}
+
+/** A JSON body is required (POST/PATCH): refuse other media types clearly. */
+function jsonBody(req: Request, optional = false): unknown {
+  const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0' || req.headers['transfer-encoding'] !== undefined;
+  if (!hasBody) {
+    if (optional) return {};
+    throw badRequest('a JSON body is required');
+  }
+  if (!req.is('application/json')) throw new Problem(415, 'Unsupported Media Type', 'send the body as application/json');
+  return req.body;
+}
+
+function tokenMatches(given: string, expected: string): boolean {
+  // Hashing first makes both sides equal length, so the comparison time says nothing about the token.
+  const a = crypto.createHash('sha256').update(given).digest();
+  const b = crypto.createHash('sha256').update(expected).digest();
+  return crypto.timingSafeEqual(a, b);
+}
+
+export function createAdminRouter(opts: AdminOptions): Router {
+  const { control } = opts;
+  const router = express.Router({ strict: true, caseSensitive: true });
+
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    if (opts.corsOrigin) {
+      res.setHeader('Access-Control-Allow-Origin', opts.corsOrigin);
+      res.setHeader('Vary', 'Origin');
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE');
+        res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+        res.setHeader('Access-Control-Max-Age', '600');
+        res.status(204).end();
+        return;
+      }
+    }
+    if (opts.adminToken && req.path !== '/health') {
+      const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+      if (!m || !tokenMatches(m[1]!, opts.adminToken)) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="cora-ocr-mock admin"');
+        sendProblem(res, new Problem(401, 'Unauthorized', 'this admin API needs Authorization: Bearer <ADMIN_TOKEN>'));
+        return;
+      }
+    }
+    next();
+  });
+  router.use(express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] }));
+
+  router.get('/health', (req, res) => {
+    query(req, []);
+    const h = opts.health();
+    res.status(h.ok ? 200 : 503).json({ status: h.ok ? 'ok' : 'unavailable', ...h.checks });
+  });
+
+  router.get('/openapi.json', (req, res) => {
+    query(req, []);
+    res.json(openApiDocument());
+  });
+
+  // --- batches
+  router.get('/batches', (req, res) => {
+    const q = query(req, ['status', 'limit', 'after']);
+    const limit = intParam(q, 'limit', 1, 1000, 100);
+    const status = q['status'];
+    if (status !== undefined && !isStatus(status)) throw badRequest(`?status: '${status}' is not a status`, '?status');
+    let after = q['after'] === undefined ? undefined : parseId(q['after'], '?after');
+    const items: ReturnType<typeof batchToJson>[] = [];
+    let more = true;
+    // Status is derived from the clock, so a filtered page is gathered by scanning in id order.
+    while (items.length < limit && more) {
+      const chunk = control.batches.list(after, status ? 500 : limit);
+      more = chunk.length === (status ? 500 : limit);
+      for (const { batch, current } of chunk) {
+        after = batch.id;
+        if (!status || current.status === status) items.push(batchToJson(batch, current));
+        if (items.length === limit) break;
+      }
+    }
+    res.json({ items, next: items.length === limit && more ? after!.toString() : null, total: control.batches.count() });
+  });
+
+  router.post('/batches', (req, res) => {
+    query(req, []);
+    const seed = validate<BatchSeed>('BatchSeed', jsonBody(req));
+    const id = control.seed(seed, 'api');
+    const d = control.batches.details(id);
+    res.status(201).location(`/__admin/batches/${id}`).json(batchToJson(d.batch, d.current, d.history));
+  });
+
+  router.get('/batches/:id', (req, res) => {
+    query(req, []);
+    const d = control.batches.details(parseId(req.params['id'] as string, '/id'));
+    res.json(batchToJson(d.batch, d.current, d.history));
+  });
+
+  router.patch('/batches/:id', (req, res) => {
+    query(req, []);
+    const id = parseId(req.params['id'] as string, '/id');
+    const body = validate<{ status: Status; errorCode?: ErrorCode }>('BatchPatch', jsonBody(req));
+    const d = control.force(id, body.status, body.errorCode);
+    res.json(batchToJson(d.batch, d.current, d.history));
+  });
+
+  router.delete('/batches/:id', (req, res) => {
+    query(req, []);
+    const id = parseId(req.params['id'] as string, '/id');
+    if (!control.batches.delete(id)) throw notFound(`batch ${id} not found`);
+    res.status(204).end();
+  });
+
+  // --- rules
+  router.get('/rules', (req, res) => {
+    query(req, []);
+    res.json({ items: control.rules.list() });
+  });
+
+  router.post('/rules', (req, res) => {
+    query(req, []);
+    const input = validate<RuleInput>('RuleInput', jsonBody(req));
+    const rule = control.rules.add(input, 'api');
+    res.status(201).location(`/__admin/rules/${rule.id}`).json(rule);
+  });
+
+  router.get('/rules/:id', (req, res) => {
+    query(req, []);
+    const rule = control.rules.get(req.params['id'] as string);
+    if (!rule) throw notFound(`rule ${req.params['id']} not found`);
+    res.json(rule);
+  });
+
+  router.delete('/rules/:id', (req, res) => {
+    query(req, []);
+    if (!control.rules.delete(req.params['id'] as string)) throw notFound(`rule ${req.params['id']} not found`);
+    res.status(204).end();
+  });
+
+  router.delete('/rules', (req, res) => {
+    query(req, []);
+    control.rules.clear();
+    res.status(204).end();
+  });
+
+  // --- clock
+  router.get('/clock', (req, res) => {
+    query(req, []);
+    res.json(control.clock.state());
+  });
+
+  router.post('/clock', (req, res) => {
+    query(req, []);
+    const cmd = validate<{ freeze?: boolean; advanceMs?: number; set?: string; resume?: boolean }>('ClockCommand', jsonBody(req));
+    if (cmd.freeze && cmd.resume) throw badRequest('/: freeze and resume together make no sense', '/');
+    let setTo: number | undefined;
+    if (cmd.set !== undefined) {
+      setTo = Date.parse(cmd.set);
+      if (!Number.isFinite(setTo)) throw badRequest(`/set: '${cmd.set}' is not an ISO 8601 time`, '/set');
+    }
+    // Applied in a fixed order so one call can e.g. freeze and then advance.
+    if (cmd.freeze) control.clock.freeze();
+    if (setTo !== undefined) control.clock.set(setTo);
+    if (cmd.advanceMs) control.clock.advance(cmd.advanceMs);
+    if (cmd.resume) control.clock.resume();
+    res.json(control.clock.state());
+  });
+
+  // --- request journal
+  const journalQuery = (req: Request) => {
+    const q = query(req, ['operation', 'batchId', 'since', 'rule', 'protocol', 'limit']);
+    return {
+      operation: q['operation'],
+      batchId: q['batchId'] === undefined ? undefined : parseId(q['batchId'], '?batchId').toString(),
+      sinceMs: timeParam(q, 'since'),
+      rule: q['rule'],
+      protocol: q['protocol'],
+      limit: q['limit'] === undefined ? undefined : intParam(q, 'limit', 1, 1_000_000, 0),
+    };
+  };
+
+  router.get('/requests', (req, res) => {
+    const q = journalQuery(req);
+    res.json({ items: control.journal.query(q), ...control.journal.stats() });
+  });
+
+  router.get('/requests/count', (req, res) => {
+    const { limit: _limit, ...q } = journalQuery(req);
+    res.json({ count: control.journal.countMatching(q) });
+  });
+
+  router.delete('/requests', (req, res) => {
+    query(req, []);
+    control.journal.clear();
+    res.status(204).end();
+  });
+
+  // --- reset
+  router.post('/reset', (req, res) => {
+    query(req, []);
+    const cmd = validate<{ keepBatches?: boolean }>('ResetCommand', jsonBody(req, true));
+    control.reset({ keepBatches: cmd.keepBatches ?? false });
+    res.json({ reset: true, keepBatches: cmd.keepBatches ?? false, fixtures: control.fixtureFiles, clock: control.clock.state() });
+  });
+
+  router.use((req, res) => sendProblem(res, notFound(`no admin route ${req.method} ${req.baseUrl}${req.path}`)));
+  router.use(problemHandler(opts.onUnexpected));
+  return router;
+}

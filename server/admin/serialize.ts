@@ -1,0 +1,60 @@
+// Domain <-> admin JSON. The admin API speaks camelCase JSON with ids as decimal strings.
+import { ActivityMetadata, FileBatchRequest, FileReference } from '../batches/model';
+import { BatchDetails } from '../batches/service';
+import { StoredBatch } from '../batches/store';
+import { StatusView } from '../batches/model';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export interface FileReferenceJson {
+  connection?: string | null;
+  relativeLocation?: string | null;
+  fileName?: string | null;
+}
+
+export const fileRefToJson = (f: FileReference | null) =>
+  f && { connection: f.Connection, relativeLocation: f.RelativeLocation, fileName: f.FileName };
+
+export const fileRefFromJson = (f: FileReferenceJson | undefined | null): FileReference | null =>
+  f ? { Connection: f.connection ?? null, RelativeLocation: f.relativeLocation ?? null, FileName: f.fileName ?? null } : null;
+
+const lowerFirst = (s: string) => s[0]!.toLowerCase() + s.slice(1);
+const upperFirst = (s: string) => s[0]!.toUpperCase() + s.slice(1);
+
+export function metadataToJson(m: ActivityMetadata | null): Record<string, string | number> | null {
+  if (!m) return null;
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [lowerFirst(k), v as string | number]));
+}
+
+export function metadataFromJson(m: Record<string, string | number> | undefined): ActivityMetadata | null {
+  if (!m) return null;
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [upperFirst(k), v])) as ActivityMetadata;
+}
+
+export function requestToJson(r: FileBatchRequest) {
+  return {
+    timeOut: r.TimeOut,
+    externalContext: r.ExternalContext,
+    inputFile: fileRefToJson(r.InputFile),
+    ocrProfile: r.OCRProfile,
+    outputFile: fileRefToJson(r.OutputFile),
+    putModel: r.PutModel,
+  };
+}
+
+export function batchToJson(batch: StoredBatch, current: StatusView, history?: BatchDetails['history']) {
+  return {
+    id: batch.id.toString(),
+    status: current.status,
+    errorCode: current.errorCode,
+    since: iso(current.since),
+    createdAt: iso(batch.createdAt),
+    ...requestToJson(batch.request),
+    metadata: metadataToJson(batch.metadata),
+    plan: batch.plan,
+    forced: batch.anchor && { status: batch.anchor.status, errorCode: batch.anchor.errorCode, at: iso(batch.anchor.at) },
+    ...(history
+      ? { history: history.map((h) => ({ status: h.status, errorCode: h.errorCode, at: iso(h.at), recordedAt: iso(h.recordedAt), source: h.source })) }
+      : {}),
+  };
+}

@@ -1,0 +1,109 @@
+// Fixture files: JSON in FIXTURES_DIR, loaded in name order at start and on reset. Each may give
+// known OCR profiles, default stage timings, seeded batches and rules. A bad file stops start-up
+// with the file, the JSON pointer and the reason.
+import fs from 'node:fs';
+import path from 'node:path';
+import { StageTimings } from './batches/service';
+import { ValidationError, validate } from './admin/validate';
+import { RuleBook, RuleError } from './rules/engine';
+import { RuleInput } from './rules/model';
+
+export interface BatchSeed {
+  id?: string | number;
+  timeOut?: number;
+  externalContext?: string | null;
+  inputFile?: { connection?: string | null; relativeLocation?: string | null; fileName?: string | null };
+  ocrProfile?: string;
+  outputFile?: { connection?: string | null; relativeLocation?: string | null; fileName?: string | null };
+  putModel?: string;
+  metadata?: Record<string, string | number>;
+  timings?: Partial<StageTimings>;
+  outcome?: RuleInput['outcome'];
+  hold?: RuleInput['hold'];
+  createdAgoMs?: number;
+  status?: 'Queued' | 'ProcessingInput' | 'WaitingForOutput' | 'Completed' | 'Failed' | 'Aborted';
+  errorCode?: string;
+}
+
+interface FixtureFile {
+  description?: string;
+  profiles?: string[];
+  timings?: Partial<StageTimings>;
+  batches?: (BatchSeed & { id: string | number })[];
+  rules?: RuleInput[];
+}
+
+export interface FixtureSet {
+  files: string[];
+  profiles: string[] | null;
+  timings: Partial<StageTimings>;
+  batches: { seed: BatchSeed; source: string }[];
+  rules: { rule: RuleInput; source: string }[];
+}
+
+export class FixtureError extends Error {}
+
+export const EMPTY_FIXTURES: FixtureSet = { files: [], profiles: null, timings: {}, batches: [], rules: [] };
+
+/** The line and column of a character offset, for JSON syntax errors. */
+function lineCol(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+}
+
+function parseFile(file: string, shown: string): FixtureFile {
+  const text = fs.readFileSync(file, 'utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    const m = /position (\d+)/.exec((err as Error).message);
+    throw new FixtureError(`${shown}: not valid JSON${m ? ` at ${lineCol(text, Number(m[1]))}` : ''}: ${(err as Error).message}`);
+  }
+  try {
+    const fixture = validate<FixtureFile>('Fixture', json);
+    // Rules are checked as the rule book will check them (one effect, valid regex, ...).
+    const scratch = new RuleBook(Date.now);
+    fixture.rules?.forEach((r, i) => {
+      try {
+        scratch.add(r, shown);
+      } catch (err) {
+        if (err instanceof RuleError) throw new ValidationError(`/rules/${i}${err.path}: ${err.message}`, `/rules/${i}${err.path}`);
+        throw new ValidationError(`/rules/${i}: ${(err as Error).message}`, `/rules/${i}`);
+      }
+    });
+    return fixture;
+  } catch (err) {
+    if (err instanceof ValidationError) throw new FixtureError(`${shown}: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * `dir` null means "./fixtures if it exists"; "none" means no fixtures; any other path must exist.
+ */
+export function loadFixtures(dir: string | null): FixtureSet {
+  if (dir === 'none') return EMPTY_FIXTURES;
+  const resolved = path.resolve(dir ?? './fixtures');
+  if (!fs.existsSync(resolved)) {
+    if (dir === null) return EMPTY_FIXTURES;
+    throw new FixtureError(`FIXTURES_DIR ${dir} does not exist`);
+  }
+  if (!fs.statSync(resolved).isDirectory()) throw new FixtureError(`FIXTURES_DIR ${dir} is not a directory`);
+  const names = fs
+    .readdirSync(resolved)
+    .filter((n) => n.endsWith('.json'))
+    .sort();
+  const set: FixtureSet = { files: [], profiles: null, timings: {}, batches: [], rules: [] };
+  for (const name of names) {
+    const shown = path.join(dir ?? 'fixtures', name);
+    const f = parseFile(path.join(resolved, name), shown);
+    set.files.push(shown);
+    if (f.profiles) set.profiles = [...(set.profiles ?? []), ...f.profiles];
+    if (f.timings) set.timings = { ...set.timings, ...f.timings };
+    for (const seed of f.batches ?? []) set.batches.push({ seed, source: shown });
+    for (const rule of f.rules ?? []) set.rules.push({ rule, source: shown });
+  }
+  return set;
+}

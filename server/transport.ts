@@ -1,0 +1,117 @@
+// Writes an answer to the wire, or deliberately fails to: delays, resets, empty or truncated
+// answers, malformed XML, silence, and slow dribbles, as scripted by transport-fault rules.
+// The operation has already run when these apply: the state change happened, only delivery fails.
+import type { ServerResponse } from 'node:http';
+import { TransportFault } from './rules/model';
+import { Reply } from './soap/asmx';
+
+export type DeliveryFault = Exclude<TransportFault, { type: 'soapFault' } | { type: 'httpStatus' }>;
+
+function headersOf(reply: Reply, length: number): Record<string, string | number> {
+  const h: Record<string, string | number> = { 'Content-Length': length };
+  if (reply.contentType) h['Content-Type'] = reply.contentType;
+  if (reply.cacheControl) h['Cache-Control'] = reply.cacheControl;
+  if (reply.status === 413) h['Connection'] = 'close';
+  return h;
+}
+
+export function writeReply(res: ServerResponse, reply: Reply, head = false): void {
+  const body = Buffer.from(reply.body, 'utf8');
+  res.writeHead(reply.status, headersOf(reply, body.length));
+  res.end(head ? undefined : body);
+}
+
+/** Corrupts an XML answer so that no parser accepts it, keeping it plausible on the wire. */
+function malform(body: string): string {
+  const cut = body.lastIndexOf('</');
+  return cut > 0 ? `${body.slice(0, cut)}<unclosed attr="x>&bogus;</broken>` : `${body}<`;
+}
+
+/** Responses held open (noResponse, dribble, delay), so shutdown can end them at once. */
+export class Delivery {
+  private readonly pending = new Set<ServerResponse>();
+
+  constructor(private readonly draw: (ruleId: string) => number) {}
+
+  private track(res: ServerResponse): void {
+    this.pending.add(res);
+    res.on('close', () => this.pending.delete(res));
+  }
+
+  /** Writes `reply`, applying `fault` if any. */
+  deliver(res: ServerResponse, reply: Reply, fault: DeliveryFault | null, ruleId: string | null, head: boolean): void {
+    if (!fault) {
+      writeReply(res, reply, head);
+      return;
+    }
+    const socket = res.socket;
+    switch (fault.type) {
+      case 'delay': {
+        const ms =
+          fault.ms ?? Math.round(fault.minMs! + (fault.maxMs! - fault.minMs!) * this.draw(ruleId ?? ''));
+        this.track(res);
+        const timer = setTimeout(() => {
+          if (!res.destroyed) writeReply(res, reply, head);
+        }, ms);
+        res.on('close', () => clearTimeout(timer));
+        return;
+      }
+      case 'reset':
+        // RST instead of FIN: the client sees ECONNRESET.
+        socket?.resetAndDestroy();
+        return;
+      case 'empty':
+        // The connection closes without a byte of response: "socket hang up" / empty reply.
+        socket?.destroy();
+        return;
+      case 'truncated': {
+        const body = Buffer.from(reply.body, 'utf8');
+        const keep = Math.min(fault.bytes ?? Math.floor(body.length / 2), Math.max(body.length - 1, 0));
+        res.writeHead(reply.status, headersOf(reply, body.length));
+        res.write(body.subarray(0, keep), () => socket?.destroy());
+        return;
+      }
+      case 'malformed': {
+        writeReply(res, { ...reply, body: malform(reply.body) }, head);
+        return;
+      }
+      case 'noResponse':
+        // Read everything, answer nothing, until the client gives up (or the mock shuts down).
+        this.track(res);
+        return;
+      case 'dribble': {
+        const body = Buffer.from(reply.body, 'utf8');
+        const chunk = Math.max(1, fault.chunkBytes ?? 16);
+        const interval = Math.max(0, fault.intervalMs ?? 100);
+        this.track(res);
+        res.writeHead(reply.status, headersOf(reply, body.length));
+        res.flushHeaders();
+        let offset = 0;
+        const timer = setInterval(() => {
+          if (res.destroyed) {
+            clearInterval(timer);
+            return;
+          }
+          const next = body.subarray(offset, offset + chunk);
+          offset += next.length;
+          if (offset >= body.length) {
+            clearInterval(timer);
+            res.end(next);
+          } else res.write(next);
+        }, interval);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+    }
+  }
+
+  /** Ends every held answer now (shutdown, reset). */
+  abortAll(): void {
+    for (const res of this.pending) res.destroy();
+    this.pending.clear();
+  }
+
+  get held(): number {
+    return this.pending.size;
+  }
+}
