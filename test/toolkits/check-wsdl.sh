@@ -10,7 +10,7 @@ REPO_WSDL=wsdl/coraOcrIntegration_v1.0.0.wsdl
 NS=http://genpact.com/cora/orchestration/ocr/1.0.0/api/
 
 ensure_packages curl=curl xmllint=libxml2-utils py:zeep=python3-zeep py:lxml=python3-lxml \
-  wsdl=mono-devel mcs=mono-devel wsdl2h=gsoap soapcpp2=gsoap node=nodejs
+  wsdl=mono-devel mcs=mono-devel wsdl2h=gsoap soapcpp2=gsoap
 
 # --- the checks; each takes: WSDL-file  expected-address  output-dir ------------------------------
 
@@ -36,6 +36,16 @@ for name, kind in (('CoraOcrIntegrationSoap', Soap11Binding), ('CoraOcrIntegrati
 for name, p in ports.items():
     assert p.binding_options['address'] == address, (name, p.binding_options)
 assert sorted(ports['CoraOcrIntegrationHttpGet'].binding._operations) == ['GetStatus']
+# The header's shape, in order, with the value types and occurrence ASMX gives them.
+meta = c.get_element(API + 'ActivityMetadata').type
+got = [(n, e.type.qname.localname, e.min_occurs) for n, e in meta.elements]
+want = [('WorkflowSpaceId', 'guid', 1), ('WorkflowSpaceName', 'string', 0), ('WorkflowId', 'guid', 1),
+        ('WorkflowName', 'string', 0), ('WorkflowInstanceId', 'long', 1), ('ActivityId', 'guid', 1),
+        ('ActivityName', 'string', 0), ('ActivityInstanceId', 'long', 1), ('CallerId', 'int', 1),
+        ('MasterWorkflowInstanceId', 'long', 1)]
+assert got == want, got
+got = [(n, e.type.qname.localname) for n, e in c.get_element(API + 'FileBatchResponse').type.elements]
+assert got == [('MasterWorkflowInstanceId', 'long')], got
 # Serialise requests exactly as a zeep client would; a long must survive at full 64-bit width.
 hdr = dict(WorkflowSpaceId='00000000-0000-0000-0000-000000000001', WorkflowId='00000000-0000-0000-0000-000000000002',
            WorkflowInstanceId=1, ActivityId='00000000-0000-0000-0000-000000000003', ActivityInstanceId=2, CallerId=3,
@@ -84,7 +94,7 @@ gsoap_check() {
   if grep -qiE 'warning|error' "$d/wsdl2h.log"; then cat "$d/wsdl2h.log"; return 1; fi
   # The header part must land in SOAP_ENV__Header, the id as a 64-bit integer.
   sed -n '/^mutable struct SOAP_ENV__Header/,/^};/p' "$d/cora.h" | grep -q 'cora__ActivityMetadata\* *cora__ActivityMetadata_'
-  grep -Eq 'LONG64 +MasterWorkflowInstanceId' "$d/cora.h"
+  sed -n '/^class cora__ActivityMetadata$/,/^};/p' "$d/cora.h" | grep -Eq '^ *LONG64 +MasterWorkflowInstanceId '
   (cd "$d" && soapcpp2 -C -I/usr/share/gsoap/import cora.h >soapcpp2.log 2>&1) || { cat "$d/soapcpp2.log"; return 1; }
   grep -q 'Compilation successful' "$d/soapcpp2.log" || { cat "$d/soapcpp2.log"; return 1; }
   if grep -qi warning "$d/soapcpp2.log"; then cat "$d/soapcpp2.log"; return 1; fi

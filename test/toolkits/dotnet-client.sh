@@ -9,7 +9,7 @@ source test/toolkits/lib.sh
 
 BIG_ID=9007199254740993 # 2^53 + 1: the first integer a double cannot represent
 
-ensure_packages wsdl=mono-devel mcs=mono-devel mono=mono-devel node=nodejs
+ensure_packages wsdl=mono-devel mcs=mono-devel mono=mono-devel
 
 start_server main
 URL=$SERVER_URL

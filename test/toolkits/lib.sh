@@ -20,7 +20,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# ensure_packages "cmd-or-test:package" ...: apt-get install (once, after one apt-get update) every
+# ensure_packages PROBE=PACKAGE ...: apt-get install (once, after one apt-get update) every
 # package whose probe fails. A probe is a command name, or "py:module" for /usr/bin/python3 imports.
 ensure_packages() {
   local spec probe pkg missing=()
@@ -48,6 +48,7 @@ ensure_packages() {
 start_server() {
   local name=$1; shift
   local log="$WORK/server-$name.log" port="" i
+  command -v node >/dev/null || { echo "node not found: these checks need the repo's Node.js (>= 20) and npm ci" >&2; exit 2; }
   [[ -f dist/server/main.js ]] || { echo "dist/server/main.js missing: run npm ci (or npm run build) first" >&2; exit 2; }
   env PORT=0 DB_PATH=:memory: "$@" node dist/server/main.js >"$log" 2>&1 &
   SERVER_PIDS+=("$!")
