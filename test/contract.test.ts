@@ -270,18 +270,47 @@ describe('routing', () => {
     assert.ok(r.body.includes('GetStatusResponse'));
   });
 
-  for (const [label, ct, body] of [
-    ['an unknown action', `application/soap+xml; charset=utf-8; action="urn:x"`, envelope('1.2', getStatusBody)],
-    ['no action and an unknown body element', 'application/soap+xml; charset=utf-8', envelope('1.2', `<Nope xmlns="${API_NS}"/>`)],
+  it('SOAP 1.2 with an unrecognised action falls back to the body element', async () => {
+    const r = await raw(mock.serviceUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': `application/soap+xml; charset=utf-8; action="urn:x"` },
+      body: envelope('1.2', getStatusBody),
+    });
+    assert.equal(r.status, 200);
+    assert.ok(r.body.includes('GetStatusResponse'));
+  });
+
+  for (const [label, ct, body, message] of [
+    [
+      'an unknown action and an unknown body element',
+      `application/soap+xml; charset=utf-8; action="urn:x"`,
+      envelope('1.2', `<Nope xmlns="${API_NS}"/>`),
+      "Unable to handle request. The action 'urn:x' was not recognized.",
+    ],
+    [
+      'no action and an unknown body element',
+      'application/soap+xml; charset=utf-8',
+      envelope('1.2', `<Nope xmlns="${API_NS}"/>`),
+      'Unable to handle request without a valid action parameter. Please supply a valid soap action.',
+    ],
   ] as const) {
     it(`SOAP 1.2 with ${label} is a soap:Sender fault`, async () => {
       const r = await raw(mock.serviceUrl, { method: 'POST', headers: { 'Content-Type': ct }, body });
       assert.equal(r.status, 500);
       assert.equal(r.headers['content-type'], CT['1.2']);
-      const [code] = readFault('1.2', r.body);
+      const [code, text] = readFault('1.2', r.body);
       assert.equal(code, 'soap:Sender');
+      assert.equal(text, message);
     });
   }
+
+  it('SOAP 1.1 with no SOAPAction and an unknown body element asks for an action', async () => {
+    const r = await raw(mock.serviceUrl, { method: 'POST', headers: { 'Content-Type': CT['1.1'] }, body: envelope('1.1', `<Nope xmlns="${API_NS}"/>`) });
+    assert.equal(r.status, 500);
+    const [code, text] = readFault('1.1', r.body);
+    assert.equal(code, 'soap:Client');
+    assert.equal(text, 'Unable to handle request without a valid action parameter. Please supply a valid soap action.');
+  });
 
   it('a SOAP 1.2 envelope sent as text/xml is answered in SOAP 1.2', async () => {
     const r = await raw(mock.serviceUrl, {
@@ -349,7 +378,11 @@ describe('errors', () => {
 
   for (const v of VERSIONS) {
     it(`SOAP ${v}: "abc" where a long belongs is soap:Client "unable to read request" with a position`, async () => {
-      const r = await soapPost(mock, v, 'GetStatus', envelope(v, getStatusBody, metadataHeader('abc')));
+      const env = envelope(v, getStatusBody, metadataHeader('abc'));
+      const r = await soapPost(mock, v, 'GetStatus', env);
+      // XmlReader stands on the next node once the value is read: here the name in </ActivityMetadata>.
+      const col = env.indexOf('</ActivityMetadata>') + 3;
+      assert.ok(r.body.includes(`There is an error in XML document (1, ${col}).`), r.body);
       assert.equal(r.status, 500);
       assert.equal(r.headers['content-type'], CT[v]);
       const [code, text, detail] = readFault(v, r.body);

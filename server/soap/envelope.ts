@@ -90,18 +90,20 @@ function unrecognizedAction(value: string): SoapFault {
   return new SoapFault('Client', `Server did not recognize the value of HTTP Header SOAPAction: ${value}.`);
 }
 
-/** Routing: an explicit action must match exactly; without one the first body element decides. */
+const ACTION_REQUIRED = 'Unable to handle request without a valid action parameter. Please supply a valid soap action.';
+
+/**
+ * Routing as ASMX's protocol helpers do it. SOAP 1.1: a SOAPAction header must match exactly;
+ * without one the first body element decides. SOAP 1.2: the action parameter if it matches,
+ * else the body element.
+ */
 function route(transport: SoapVersion, action: string | undefined, bodyElement: XmlElement | undefined): Operation {
-  if (action !== undefined) {
-    const op = ACTION_TO_OPERATION.get(action);
-    if (!op) throw unrecognizedAction(action);
-    return op;
-  }
+  const byAction = action === undefined ? undefined : ACTION_TO_OPERATION.get(action);
+  if (byAction) return byAction;
+  if (transport === '1.1' && action !== undefined) throw unrecognizedAction(action);
   if (bodyElement && bodyElement.ns === API_NS && isOperation(bodyElement.local)) return bodyElement.local;
-  if (transport === '1.2') {
-    throw new SoapFault('Client', 'Unable to handle request without a valid action parameter. Please supply a valid soap action.');
-  }
-  throw unrecognizedAction('');
+  if (action === undefined) throw new SoapFault('Client', ACTION_REQUIRED);
+  throw new SoapFault('Client', `Unable to handle request. The action '${action}' was not recognized.`);
 }
 
 /** The SOAPAction header's value, quotes removed (ASMX accepts it quoted or bare). */

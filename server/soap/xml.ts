@@ -45,6 +45,7 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
   let elements = 0;
   let startLine = 0;
   let startCol = 0;
+  const ends: [XmlElement, number][] = [];
 
   parser.on('error', (err) => {
     throw new XmlSyntaxError(err.message);
@@ -88,6 +89,7 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
     const el = stack.pop()!;
     el.endLine = parser.line;
     el.endCol = parser.column + 1;
+    ends.push([el, parser.position]);
   });
   const onText = (t: string) => {
     const top = stack[stack.length - 1];
@@ -103,6 +105,10 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
     throw new XmlSyntaxError((err as Error).message);
   }
   if (!root) throw new XmlSyntaxError('Root element is missing.');
+  // .NET's XmlReader reports a tag's position at its name, past '<' or '</'.
+  for (const [el, offset] of ends) {
+    if (source[offset] === '<') el.endCol += source[offset + 1] === '/' ? 2 : 1;
+  }
   return root;
 }
 
