@@ -1,0 +1,173 @@
+// A typed client for the admin API, for test suites written in TypeScript (and the CLI).
+import type { ClockState } from './batches/clock';
+import type { ErrorCode, Stage, Status } from './batches/model';
+import type { BatchSeed } from './fixtures';
+import type { JournalEntry } from './journal';
+import type { Rule, RuleInput } from './rules/model';
+
+export type { BatchSeed, ClockState, ErrorCode, JournalEntry, Rule, RuleInput, Stage, Status };
+
+export interface FileReferenceJson {
+  connection: string | null;
+  relativeLocation: string | null;
+  fileName: string | null;
+}
+
+export interface BatchJson {
+  id: string;
+  status: Status;
+  errorCode: ErrorCode;
+  since: string;
+  createdAt: string;
+  timeOut: number;
+  externalContext: string | null;
+  inputFile: FileReferenceJson | null;
+  ocrProfile: string;
+  outputFile: FileReferenceJson | null;
+  putModel: string;
+  metadata: Record<string, string | number> | null;
+  plan: {
+    queuedMs: number;
+    processingInputMs: number;
+    waitingForOutputMs: number;
+    timeoutMs: number;
+    outcome: RuleInput['outcome'] | null;
+    hold: Stage | null;
+  };
+  forced: { status: Status; errorCode: ErrorCode; at: string } | null;
+  history?: { status: Status; errorCode: ErrorCode; at: string; recordedAt: string; source: string }[];
+}
+
+export interface RequestFilter {
+  operation?: 'FileBatch' | 'GetStatus';
+  batchId?: string;
+  since?: string | number;
+  rule?: string;
+  protocol?: 'soap11' | 'soap12' | 'httpget' | 'httppost';
+  limit?: number;
+}
+
+/** An admin call that did not succeed; `problem` is the RFC 9457 body. */
+export class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: { title?: string; detail?: string; pointer?: string } | null,
+  ) {
+    super(`${status} ${problem?.title ?? ''}: ${problem?.detail ?? ''}`.trim());
+  }
+}
+
+export interface AdminClientOptions {
+  /** The mock's origin, e.g. http://127.0.0.1:8080 */
+  url: string;
+  token?: string;
+}
+
+export class AdminClient {
+  private readonly base: string;
+
+  constructor(private readonly opts: AdminClientOptions) {
+    this.base = opts.url.replace(/\/+$/, '') + '/__admin';
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (this.opts.token) headers['Authorization'] = `Bearer ${this.opts.token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    if (!res.ok) {
+      let problem = null;
+      try {
+        problem = JSON.parse(text);
+      } catch {
+        problem = { detail: text };
+      }
+      throw new AdminError(res.status, problem);
+    }
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  private static qs(params: Record<string, string | number | undefined>): string {
+    const s = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) s.set(k, String(v));
+    const out = s.toString();
+    return out ? `?${out}` : '';
+  }
+
+  health() {
+    return this.call<{ status: string; store: string; wsdl: string; batches: number }>('GET', '/health');
+  }
+
+  listBatches(opts: { status?: Status; limit?: number; after?: string } = {}) {
+    return this.call<{ items: BatchJson[]; next: string | null; total: number }>('GET', '/batches' + AdminClient.qs(opts));
+  }
+
+  getBatch(id: string | bigint) {
+    return this.call<BatchJson>('GET', `/batches/${id}`);
+  }
+
+  createBatch(seed: BatchSeed = {}) {
+    return this.call<BatchJson>('POST', '/batches', seed);
+  }
+
+  setBatchStatus(id: string | bigint, status: Exclude<Status, 'NotFound'>, errorCode?: ErrorCode) {
+    return this.call<BatchJson>('PATCH', `/batches/${id}`, errorCode ? { status, errorCode } : { status });
+  }
+
+  deleteBatch(id: string | bigint) {
+    return this.call<void>('DELETE', `/batches/${id}`);
+  }
+
+  listRules() {
+    return this.call<{ items: Rule[] }>('GET', '/rules');
+  }
+
+  addRule(rule: RuleInput) {
+    return this.call<Rule>('POST', '/rules', rule);
+  }
+
+  deleteRule(id: string) {
+    return this.call<void>('DELETE', `/rules/${encodeURIComponent(id)}`);
+  }
+
+  deleteAllRules() {
+    return this.call<void>('DELETE', '/rules');
+  }
+
+  clock() {
+    return this.call<ClockState>('GET', '/clock');
+  }
+
+  freezeClock() {
+    return this.call<ClockState>('POST', '/clock', { freeze: true });
+  }
+
+  advanceClock(ms: number) {
+    return this.call<ClockState>('POST', '/clock', { advanceMs: ms });
+  }
+
+  setClock(time: string | Date) {
+    return this.call<ClockState>('POST', '/clock', { set: typeof time === 'string' ? time : time.toISOString() });
+  }
+
+  resumeClock() {
+    return this.call<ClockState>('POST', '/clock', { resume: true });
+  }
+
+  requests(filter: RequestFilter = {}) {
+    return this.call<{ items: JournalEntry[]; size: number; capacity: number; dropped: number }>('GET', '/requests' + AdminClient.qs({ ...filter }));
+  }
+
+  async countRequests(filter: Omit<RequestFilter, 'limit'> = {}): Promise<number> {
+    return (await this.call<{ count: number }>('GET', '/requests/count' + AdminClient.qs({ ...filter }))).count;
+  }
+
+  clearRequests() {
+    return this.call<void>('DELETE', '/requests');
+  }
+
+  reset(opts: { keepBatches?: boolean } = {}) {
+    return this.call<{ reset: true; keepBatches: boolean; fixtures: string[] }>('POST', '/reset', opts);
+  }
+}

@@ -1,0 +1,13 @@
+// The package's public API: the admin client for TypeScript test suites, and the app for embedding.
+export { AdminClient, AdminError } from './client';
+export type { AdminClientOptions, BatchJson, FileReferenceJson, RequestFilter } from './client';
+export type { BatchSeed } from './fixtures';
+export type { JournalEntry } from './journal';
+export type { Rule, RuleInput, RuleMatch, TransportFault } from './rules/model';
+export type { ClockState } from './batches/clock';
+export { STATUSES, ERROR_CODES } from './batches/model';
+export type { ErrorCode, Status, Stage } from './batches/model';
+export { buildApp } from './app';
+export type { App } from './app';
+export { loadConfig, ConfigError } from './config';
+export type { Config } from './config';
