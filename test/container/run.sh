@@ -33,6 +33,7 @@ VOL="cora-ocr-mock-data-${RUN_ID}"
 COMPOSE_PROJECT="coraocr${RUN_ID}"
 WORK=$(mktemp -d /tmp/cora-ocr-container.XXXXXX)
 DOCKERD_PID=""
+OLD_IMAGE_ID=""
 COMPOSE_STARTED=0
 
 PASSED=0
@@ -66,6 +67,14 @@ cleanup() {
     "$DOCKER" volume rm -f "$VOL" >/dev/null 2>&1
     if [ "$KEEP_IMAGES" = 0 ]; then
       "$DOCKER" image rm -f "$IMAGE" >/dev/null 2>&1
+    fi
+    # The image this run replaced, if nothing else uses it.
+    if [ -n "$OLD_IMAGE_ID" ] && [ "$OLD_IMAGE_ID" != "$("$DOCKER" image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null)" ]; then
+      "$DOCKER" image rm "$OLD_IMAGE_ID" >/dev/null 2>&1
+    fi
+    # Bound the build cache of an engine this script owns (each cold build adds ~600 MB).
+    if [ -n "$DOCKERD_PID" ]; then
+      "$DOCKER" builder prune -f --keep-storage 2gb >/dev/null 2>&1
     fi
   fi
   if [ -n "$DOCKERD_PID" ]; then
@@ -192,6 +201,8 @@ build_base_image() {
   fi
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/tmp/* 2>/dev/null || true
 
+  local old_base
+  old_base=$("$DOCKER" image inspect -f '{{.Id}}' "$BASE_IMAGE" 2>/dev/null || true)
   tar --numeric-owner -C "$rootfs" -c . \
     | "$DOCKER" import \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
@@ -200,6 +211,7 @@ build_base_image() {
         "${env_changes[@]}" \
         --change 'CMD ["node"]' \
         - "$BASE_IMAGE" >/dev/null
+  if [ -n "$old_base" ]; then "$DOCKER" image rm "$old_base" >/dev/null 2>&1 || true; fi
   unmount_under "$rootfs"
   rm -rf --one-file-system "$rootfs"
   log "stand-in base image built in $(secs "$t0" "$(now)") s"
@@ -289,6 +301,7 @@ if out=$(docker-compose -f docker-compose.yml config -q 2>&1); then pass "docker
 
 # 2. cold build (no cache), then a cached rebuild
 export DOCKER_BUILDKIT=1
+OLD_IMAGE_ID=$("$DOCKER" image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 log "building $IMAGE (no cache)"
 t0=$(now)
 if "$DOCKER" build --no-cache --progress=plain -t "$IMAGE" . >"$WORK/build.log" 2>&1; then
@@ -379,13 +392,15 @@ if [ "$ec" = 0 ]; then pass "exit code 0 after SIGTERM"; else fail "exit code 0 
 "$DOCKER" volume rm -f "$VOL" >/dev/null
 
 # 7. docker-compose example: mock + client that waits for service_healthy
+# (docker-compose.yml names the image cora-ocr-mock:local; reuse the image just tested)
+[ "$IMAGE" = cora-ocr-mock:local ] || "$DOCKER" tag "$IMAGE" cora-ocr-mock:local
 export CORA_OCR_MOCK_PORT
 CORA_OCR_MOCK_PORT=$(free_port)
 COMPOSE_STARTED=1
 log "docker-compose up (project $COMPOSE_PROJECT, host port $CORA_OCR_MOCK_PORT)"
 set +e
 timeout 300 docker-compose -p "$COMPOSE_PROJECT" -f docker-compose.yml up \
-  --no-build --abort-on-container-exit --exit-code-from example-client >"$WORK/compose.log" 2>&1
+  --no-build --no-color --abort-on-container-exit --exit-code-from example-client >"$WORK/compose.log" 2>&1
 crc=$?
 set -e
 if [ "$crc" = 0 ] && grep -q 'Completed' "$WORK/compose.log"; then
