@@ -89,7 +89,7 @@ export function createAdminRouter(opts: AdminOptions): Router {
       }
     }
     if (opts.adminToken && req.path !== '/health') {
-      const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+      const m = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? ''); // the scheme is case-insensitive (RFC 9110)
       if (!m || !tokenMatches(m[1]!, opts.adminToken)) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="cora-ocr-mock admin"');
         sendProblem(res, new Problem(401, 'Unauthorized', 'this admin API needs Authorization: Bearer <ADMIN_TOKEN>'));
