@@ -289,9 +289,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`cora-ocr-mock: ${err.message}${err.problem?.pointer ? ` (at ${err.problem.pointer})` : ''}\n`);
       return 1;
     }
-    const cause = (err as { cause?: { code?: string } }).cause;
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     if (cause?.code === 'ECONNREFUSED') {
       process.stderr.write('cora-ocr-mock: no mock answers at that --url (connection refused)\n');
+      return 1;
+    }
+    if (cause) {
+      process.stderr.write(`cora-ocr-mock: cannot reach the mock: ${cause.code ?? cause.message}\n`);
       return 1;
     }
     process.stderr.write(`cora-ocr-mock: ${(err as Error).message}\n`);

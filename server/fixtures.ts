@@ -58,8 +58,10 @@ function parseFile(file: string, shown: string): FixtureFile {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    const m = /position (\d+)/.exec((err as Error).message);
-    throw new FixtureError(`${shown}: not valid JSON${m ? ` at ${lineCol(text, Number(m[1]))}` : ''}: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    const m = /position (\d+)/.exec(message);
+    const offset = m ? Number(m[1]) : /end of JSON input/.test(message) ? text.length : null;
+    throw new FixtureError(`${shown}: not valid JSON${offset !== null ? ` at ${lineCol(text, offset)}` : ''}: ${message}`);
   }
   try {
     const fixture = validate<FixtureFile>('Fixture', json);
