@@ -155,7 +155,6 @@ export class MockControl {
     const now = this.clock.now();
     const delivery = MockControl.deliveryOf(ex.decision);
     this.journal.add({
-      time: new Date(now).toISOString(),
       timeMs: now,
       method: req.method ?? '',
       path: req.url ?? '',

@@ -43,7 +43,8 @@ export class Journal {
     this.ring = new Array(capacity);
   }
 
-  add(entry: Omit<JournalEntry, 'seq'>): void {
+  /** `time` is derived from timeMs when read, so recording stays cheap on the hot path. */
+  add(entry: Omit<JournalEntry, 'seq' | 'time'>): void {
     if (this.capacity === 0) return;
     const e = entry as JournalEntry;
     e.seq = ++this.seq;
@@ -71,7 +72,7 @@ export class Journal {
   /** Oldest first; `limit` keeps the newest N of the matches. */
   query(q: JournalQuery = {}): JournalEntry[] {
     const out: JournalEntry[] = [];
-    for (const e of this.entries()) if (Journal.matches(e, q)) out.push(e);
+    for (const e of this.entries()) if (Journal.matches(e, q)) out.push({ ...e, time: new Date(e.timeMs).toISOString() });
     return q.limit !== undefined && out.length > q.limit ? out.slice(out.length - q.limit) : out;
   }
 

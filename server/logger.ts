@@ -14,5 +14,17 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logPretty'>): Lo
       // pino-pretty is absent in production installs; fall back to JSON lines.
     }
   }
-  return pino(options);
+  // Asynchronous writes: a log line per request must not cost a blocking write syscall each.
+  // main.ts flushes synchronously before the process exits.
+  return pino(options, pino.destination({ dest: 1, sync: false }));
+}
+
+/** Writes out whatever the logger still buffers; call before process.exit. */
+export function flushLogger(logger: Logger): void {
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as { flushSync?: () => void } | undefined;
+  try {
+    stream?.flushSync?.();
+  } catch {
+    // stdout already gone (e.g. a closed pipe): nothing more can be said anyway.
+  }
 }

@@ -2,7 +2,7 @@
 // Entry point: validate config once, build the app, listen, and shut down cleanly on signals.
 import { buildApp } from './app';
 import { ConfigError, loadConfig, usage } from './config';
-import { createLogger } from './logger';
+import { createLogger, flushLogger } from './logger';
 
 /** One clear line on stderr and a non-zero exit: start-up problems are the user's to fix, not stack traces. */
 function die(message: string, code = 1): never {
@@ -45,17 +45,36 @@ export async function serve(argv: string[]): Promise<void> {
 
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal means "now": the database is left to WAL recovery, which is crash-safe.
+      flushLogger(logger);
+      process.exit(1);
+    }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    // Whatever happens below, the process must end: a hard deadline past the grace period.
+    setTimeout(() => process.exit(1), config.shutdownGraceMs + 2000).unref();
+    try {
+      logger.info({ signal }, 'shutting down');
+    } catch {
+      // logging must never keep the process from stopping
+    }
     app.close().then(
       () => {
-        logger.info('database closed; bye');
-        logger.flush?.();
+        try {
+          logger.info('database closed; bye');
+        } catch {
+          // as above
+        }
+        flushLogger(logger);
         process.exit(0);
       },
       (err) => {
-        logger.error({ err }, 'shutdown failed');
+        try {
+          logger.error({ err }, 'shutdown failed');
+        } catch {
+          // as above
+        }
+        flushLogger(logger);
         process.exit(1);
       },
     );

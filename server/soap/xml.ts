@@ -38,78 +38,109 @@ export const DEFAULT_XML_LIMITS: XmlLimits = { maxDepth: 48, maxElements: 5000, 
 
 const XMLNS_URI = 'http://www.w3.org/2000/xmlns/';
 
-export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
-  const parser = new SaxesParser({ xmlns: true, position: true });
-  const stack: XmlElement[] = [];
-  let root: XmlElement | undefined;
-  let elements = 0;
-  let startLine = 0;
-  let startCol = 0;
-  const ends: [XmlElement, number][] = [];
+/**
+ * One saxes parser, its handlers bound once and reused for every document: setting a parser up
+ * costs several times more than parsing a small envelope. Parsing is synchronous, so one
+ * instance per process is enough; after an error the parser is replaced, as its state is spent.
+ */
+class TreeBuilder {
+  private parser!: SaxesParser<{ xmlns: true; position: true }>;
+  private limits: XmlLimits = DEFAULT_XML_LIMITS;
+  private stack: XmlElement[] = [];
+  private root: XmlElement | undefined;
+  private elements = 0;
+  private startLine = 0;
+  private startCol = 0;
+  private ends: [XmlElement, number][] = [];
 
-  parser.on('error', (err) => {
-    throw new XmlSyntaxError(err.message);
-  });
-  parser.on('doctype', () => {
-    throw new XmlSyntaxError('For security reasons DTD is prohibited in this XML document.');
-  });
-  parser.on('opentagstart', (tag) => {
-    startLine = parser.line;
-    startCol = parser.column - tag.name.length;
-    if (++elements > limits.maxElements) throw new XmlSyntaxError('too many elements');
-    if (stack.length >= limits.maxDepth) throw new XmlSyntaxError('elements nested too deeply');
-  });
-  parser.on('opentag', (tag: SaxesTagNS) => {
-    const attrs: XmlAttribute[] = [];
-    let count = 0;
-    for (const key in tag.attributes) {
-      if (++count > limits.maxAttributes) throw new XmlSyntaxError('too many attributes');
-      const a = tag.attributes[key]!;
-      if (a.uri === XMLNS_URI || a.name === 'xmlns') continue;
-      attrs.push({ local: a.local, ns: a.uri, value: a.value });
-    }
-    const el: XmlElement = {
-      local: tag.local,
-      ns: tag.uri,
-      qname: tag.name,
-      attrs,
-      children: [],
-      text: '',
-      line: startLine,
-      col: startCol,
-      endLine: 0,
-      endCol: 0,
+  constructor() {
+    this.reset();
+  }
+
+  private reset(): void {
+    const parser = new SaxesParser({ xmlns: true, position: true });
+    // No 'error' handler: without one saxes throws, which parse() turns into XmlSyntaxError. A
+    // seventh handler would also push the parser object into V8's slow dictionary mode (4x slower).
+    parser.on('doctype', () => {
+      throw new XmlSyntaxError('For security reasons DTD is prohibited in this XML document.');
+    });
+    parser.on('opentagstart', (tag) => {
+      this.startLine = parser.line;
+      this.startCol = parser.column - tag.name.length;
+      if (++this.elements > this.limits.maxElements) throw new XmlSyntaxError('too many elements');
+      if (this.stack.length >= this.limits.maxDepth) throw new XmlSyntaxError('elements nested too deeply');
+    });
+    parser.on('opentag', (tag: SaxesTagNS) => {
+      const attrs: XmlAttribute[] = [];
+      let count = 0;
+      for (const key in tag.attributes) {
+        if (++count > this.limits.maxAttributes) throw new XmlSyntaxError('too many attributes');
+        const a = tag.attributes[key]!;
+        if (a.uri === XMLNS_URI || a.name === 'xmlns') continue;
+        attrs.push({ local: a.local, ns: a.uri, value: a.value });
+      }
+      const el: XmlElement = {
+        local: tag.local,
+        ns: tag.uri,
+        qname: tag.name,
+        attrs,
+        children: [],
+        text: '',
+        line: this.startLine,
+        col: this.startCol,
+        endLine: 0,
+        endCol: 0,
+      };
+      const parent = this.stack[this.stack.length - 1];
+      if (parent) parent.children.push(el);
+      else this.root = el;
+      this.stack.push(el);
+    });
+    parser.on('closetag', () => {
+      const el = this.stack.pop()!;
+      el.endLine = parser.line;
+      el.endCol = parser.column + 1;
+      this.ends.push([el, parser.position]);
+    });
+    const onText = (t: string) => {
+      const top = this.stack[this.stack.length - 1];
+      if (top) top.text += t;
     };
-    const parent = stack[stack.length - 1];
-    if (parent) parent.children.push(el);
-    else root = el;
-    stack.push(el);
-  });
-  parser.on('closetag', () => {
-    const el = stack.pop()!;
-    el.endLine = parser.line;
-    el.endCol = parser.column + 1;
-    ends.push([el, parser.position]);
-  });
-  const onText = (t: string) => {
-    const top = stack[stack.length - 1];
-    if (top) top.text += t;
-  };
-  parser.on('text', onText);
-  parser.on('cdata', onText);
+    parser.on('text', onText);
+    parser.on('cdata', onText);
+    this.parser = parser;
+  }
 
-  try {
-    parser.write(source).close();
-  } catch (err) {
-    if (err instanceof XmlSyntaxError) throw err;
-    throw new XmlSyntaxError((err as Error).message);
+  parse(source: string, limits: XmlLimits): XmlElement {
+    this.limits = limits;
+    this.stack = [];
+    this.root = undefined;
+    this.elements = 0;
+    this.ends = [];
+    try {
+      this.parser.write(source).close();
+    } catch (err) {
+      this.reset();
+      if (err instanceof XmlSyntaxError) throw err;
+      throw new XmlSyntaxError((err as Error).message);
+    }
+    const root = this.root;
+    if (!root) throw new XmlSyntaxError('Root element is missing.');
+    // .NET's XmlReader reports a tag's position at its name, past '<' or '</'.
+    for (const [el, offset] of this.ends) {
+      if (source[offset] === '<') el.endCol += source[offset + 1] === '/' ? 2 : 1;
+    }
+    this.stack = [];
+    this.root = undefined;
+    this.ends = [];
+    return root;
   }
-  if (!root) throw new XmlSyntaxError('Root element is missing.');
-  // .NET's XmlReader reports a tag's position at its name, past '<' or '</'.
-  for (const [el, offset] of ends) {
-    if (source[offset] === '<') el.endCol += source[offset + 1] === '/' ? 2 : 1;
-  }
-  return root;
+}
+
+const builder = new TreeBuilder();
+
+export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
+  return builder.parse(source, limits);
 }
 
 export const attr = (el: XmlElement, ns: string, local: string): string | undefined =>
