@@ -4,7 +4,10 @@ import { Batch, ErrorCode, Stage, StatusView, STAGES, isTerminal } from './model
 
 export type Transition = StatusView;
 
-function stageDuration(batch: Batch, stage: Stage): number {
+/** The facts that decide a batch's status (a stored Batch has them, and more). */
+export type Timed = Pick<Batch, 'createdAt' | 'plan' | 'anchor'>;
+
+function stageDuration(batch: Timed, stage: Stage): number {
   const p = batch.plan;
   switch (stage) {
     case 'Queued':
@@ -26,7 +29,7 @@ const fail = (status: 'Failed' | 'Aborted', errorCode: ErrorCode, since: number)
  * Every status the batch has had up to `now`, oldest first, each with the moment it began.
  * The list is at most five entries long, so this is O(1) whatever the number of batches.
  */
-export function timeline(batch: Batch, now: number): Transition[] {
+export function timeline(batch: Timed, now: number): Transition[] {
   const anchor = batch.anchor;
   if (anchor && isTerminal(anchor.status)) return [{ status: anchor.status, errorCode: anchor.errorCode, since: anchor.at }];
 
@@ -64,7 +67,7 @@ export function timeline(batch: Batch, now: number): Transition[] {
 }
 
 /** The status the batch has at `now`. */
-export function statusAt(batch: Batch, now: number): StatusView {
+export function statusAt(batch: Timed, now: number): StatusView {
   const all = timeline(batch, now);
   return all[all.length - 1]!;
 }

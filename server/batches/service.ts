@@ -1,6 +1,6 @@
 // The batch use cases, protocol-neutral: every adapter (SOAP, HTTP GET/POST, admin) calls these.
 import { Clock } from './clock';
-import { statusAt, timeline } from './lifecycle';
+import { Timed, statusAt, timeline } from './lifecycle';
 import {
   ActivityMetadata,
   Anchor,
@@ -90,7 +90,7 @@ export class BatchService {
     const createdAt = seed.createdAt ?? this.clock.now();
     const facts = { createdAt, request, metadata, plan: this.planFor(request, effects), anchor: seed.anchor ?? null };
     const now = this.clock.now();
-    const past = timeline({ id: 0n, ...facts }, Math.max(now, createdAt));
+    const past = timeline(facts, Math.max(now, createdAt));
     const current = past[past.length - 1]!;
     return this.store.transaction(() => {
       const id = this.store.insert({ ...facts, id: seed.id }, current);
@@ -101,10 +101,10 @@ export class BatchService {
 
   /** GetStatus: unknown (or absent) ids are NotFound with NoError, as the vendor documents. */
   status(id: bigint | null): StatusResult {
-    const batch = id === null ? undefined : this.store.get(id);
-    if (!batch) return { found: false, status: 'NotFound', errorCode: 'NoError', externalContext: null };
-    const current = this.observe(batch);
-    return { found: true, status: current.status, errorCode: current.errorCode, externalContext: batch.request.ExternalContext };
+    const facts = id === null ? undefined : this.store.statusFacts(id);
+    if (!facts) return { found: false, status: 'NotFound', errorCode: 'NoError', externalContext: null };
+    const current = this.observe(facts);
+    return { found: true, status: current.status, errorCode: current.errorCode, externalContext: facts.externalContext };
   }
 
   details(id: bigint): BatchDetails {
@@ -148,7 +148,7 @@ export class BatchService {
   }
 
   /** Derives the current status and records any transitions no reader has seen yet. */
-  private observe(batch: StoredBatch): StatusView {
+  private observe(batch: Timed & { id: bigint; observed: StoredBatch['observed'] }): StatusView {
     const now = this.clock.now();
     const current = statusAt(batch, now);
     const seen = batch.observed;

@@ -123,6 +123,30 @@ function toBatch(r: BatchRow): StoredBatch {
   };
 }
 
+/** Just what GetStatus needs: the facts that decide the status, and the ExternalContext to echo. */
+export interface StatusFacts extends Omit<Batch, 'request' | 'metadata'> {
+  externalContext: string | null;
+  timeOutSec: number;
+  observed: { status: Status; errorCode: ErrorCode };
+}
+
+interface StatusRow {
+  created_at: number;
+  timeout_sec: number;
+  external_context: string | null;
+  queued_ms: number;
+  processing_input_ms: number;
+  waiting_for_output_ms: number;
+  timeout_ms: number;
+  outcome: string | null;
+  hold: string | null;
+  anchor_status: string | null;
+  anchor_error: string | null;
+  anchor_at: number | null;
+  observed_status: string;
+  observed_error: string;
+}
+
 export class DuplicateBatchError extends Error {
   constructor(readonly id: bigint) {
     super(`batch ${id} already exists`);
@@ -151,6 +175,7 @@ export class BatchStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.seedSequence(firstBatchId);
+    this.txFn = this.db.transaction((fn: () => unknown) => fn());
     const db = this.db;
     this.stmts = {
       insert: db.prepare(`INSERT INTO batches (id, created_at, timeout_sec, external_context, input_file, ocr_profile,
@@ -160,6 +185,14 @@ export class BatchStore {
           @metadata, @queued_ms, @processing_input_ms, @waiting_for_output_ms, @timeout_ms, @outcome, @hold,
           @anchor_status, @anchor_error, @anchor_at, @observed_status, @observed_error)`),
       get: db.prepare('SELECT * FROM batches WHERE id = ?'),
+      // The hot path: only the columns GetStatus needs, as plain numbers (times fit a double).
+      statusFacts: db
+        .prepare(
+          `SELECT created_at, timeout_sec, external_context, queued_ms, processing_input_ms, waiting_for_output_ms,
+             timeout_ms, outcome, hold, anchor_status, anchor_error, anchor_at, observed_status, observed_error
+           FROM batches WHERE id = ?`,
+        )
+        .safeIntegers(false),
       exists: db.prepare('SELECT 1 FROM batches WHERE id = ?').pluck(),
       list: db.prepare('SELECT * FROM batches WHERE id > ? ORDER BY id LIMIT ?'),
       count: db.prepare('SELECT count(*) FROM batches').pluck(),
@@ -225,6 +258,27 @@ export class BatchStore {
     return row ? toBatch(row) : undefined;
   }
 
+  statusFacts(id: bigint): StatusFacts | undefined {
+    const r = this.stmts.statusFacts.get(id) as StatusRow | undefined;
+    if (!r) return undefined;
+    return {
+      id,
+      createdAt: r.created_at,
+      externalContext: r.external_context,
+      timeOutSec: r.timeout_sec,
+      plan: {
+        queuedMs: r.queued_ms,
+        processingInputMs: r.processing_input_ms,
+        waitingForOutputMs: r.waiting_for_output_ms,
+        timeoutMs: r.timeout_ms,
+        outcome: r.outcome === null ? null : (JSON.parse(r.outcome) as Outcome),
+        hold: r.hold as Stage | null,
+      },
+      anchor: r.anchor_status === null ? null : { status: r.anchor_status as Status, errorCode: r.anchor_error as ErrorCode, at: r.anchor_at! },
+      observed: { status: r.observed_status as Status, errorCode: r.observed_error as ErrorCode },
+    };
+  }
+
   exists(id: bigint): boolean {
     return this.stmts.exists.get(id) !== undefined;
   }
@@ -267,9 +321,12 @@ export class BatchStore {
     });
   }
 
+  /** Runs fn in one transaction (nested calls become savepoints); the wrapper is made once. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.txFn(fn) as T;
   }
+
+  private readonly txFn: (fn: () => unknown) => unknown;
 
   isOpen(): boolean {
     return this.db.open;

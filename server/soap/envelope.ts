@@ -65,14 +65,19 @@ export interface SoapCall {
 
 const TRANSPORT_VERSION: Record<string, SoapVersion> = { 'text/xml': '1.1', 'application/soap+xml': '1.2' };
 
+const decoders = new Map<string, InstanceType<typeof TextDecoder>>();
+
 function decodeBody(body: Buffer, charset: string | undefined): string {
   let label = (charset ?? 'utf-8').toLowerCase();
   if (label === 'us-ascii' || label === 'ascii') label = 'utf-8';
-  let decoder: InstanceType<typeof TextDecoder>;
-  try {
-    decoder = new TextDecoder(label, { fatal: true });
-  } catch {
-    throw new HttpStatusError(415, `unsupported charset ${charset}`);
+  let decoder = decoders.get(label);
+  if (!decoder) {
+    try {
+      decoder = new TextDecoder(label, { fatal: true });
+    } catch {
+      throw new HttpStatusError(415, `unsupported charset ${charset}`);
+    }
+    if (decoders.size < 32) decoders.set(label, decoder);
   }
   try {
     return decoder.decode(body);
