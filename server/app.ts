@@ -2,6 +2,7 @@
 // so tests and main.ts can start it on any port and close it cleanly.
 import express from 'express';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { createAdminRouter } from './admin/routes';
 import { ControllableClock } from './batches/clock';
 import { BatchService } from './batches/service';
@@ -124,28 +125,51 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     res.end(body);
   };
 
-  const server = http.createServer((req: IncomingMessage, res: ServerResponse) => {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://localhost');
-    } catch {
+  const refused = new WeakSet<Socket>();
+  const server = http.createServer(
+    {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: config.headersTimeoutMs,
+      // Node checks those timeouts on this interval (30 s by default): check often, so a
+      // slow-loris client is cut off close to the configured time.
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    },
+    (req: IncomingMessage, res: ServerResponse) => {
+      if (refused.has(req.socket)) return; // already answered 503 by the connection cap
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://localhost');
+      } catch {
+        notFound(res);
+        return;
+      }
+      const rest = matchServicePath(url.pathname);
+      if (rest !== null) {
+        asmx(req, res, url, rest).catch((err) => onError(res, err));
+        return;
+      }
+      if (url.pathname === '/__admin' || url.pathname.startsWith('/__admin/')) {
+        admin(req, res);
+        return;
+      }
       notFound(res);
+    },
+  );
+  // Over the connection cap a client gets a clear 503 and a close, not a silent drop.
+  let open = 0;
+  server.prependListener('connection', (socket: Socket) => {
+    if (open >= config.maxConnections) {
+      refused.add(socket);
+      const body = 'Too many concurrent connections to cora-ocr-mock (MAX_CONNECTIONS).\n';
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\nRetry-After: 1\r\n\r\n${body}`,
+      );
+      socket.destroySoon();
       return;
     }
-    const rest = matchServicePath(url.pathname);
-    if (rest !== null) {
-      asmx(req, res, url, rest).catch((err) => onError(res, err));
-      return;
-    }
-    if (url.pathname === '/__admin' || url.pathname.startsWith('/__admin/')) {
-      admin(req, res);
-      return;
-    }
-    notFound(res);
+    open++;
+    socket.once('close', () => open--);
   });
-  server.maxConnections = config.maxConnections;
-  server.requestTimeout = config.requestTimeoutMs;
-  server.headersTimeout = config.headersTimeoutMs;
 
   let closing: Promise<void> | null = null;
   const close = () =>
