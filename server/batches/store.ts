@@ -147,6 +147,39 @@ interface StatusRow {
   observed_error: string;
 }
 
+/** The database cannot be opened or created; the message names DB_PATH and the cause. */
+export class StoreOpenError extends Error {}
+
+/** Creates the folder for the database one level at a time (recursive mkdir can spin on /proc). */
+function ensureParentDir(dbPath: string): void {
+  const missing: string[] = [];
+  let dir = path.dirname(path.resolve(dbPath));
+  for (;;) {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(dir);
+    } catch {
+      stat = undefined;
+    }
+    if (stat) {
+      if (!stat.isDirectory()) throw new StoreOpenError(`DB_PATH ${dbPath}: ${dir} is not a directory`);
+      break;
+    }
+    missing.unshift(dir);
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (err) {
+      throw new StoreOpenError(`DB_PATH ${dbPath}: cannot create folder ${d}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  if (fs.existsSync(dbPath) && fs.statSync(dbPath).isDirectory()) throw new StoreOpenError(`DB_PATH ${dbPath} is a directory`);
+}
+
 export class DuplicateBatchError extends Error {
   constructor(readonly id: bigint) {
     super(`batch ${id} already exists`);
@@ -164,19 +197,25 @@ export class BatchStore {
   private readonly stmts;
 
   constructor(dbPath: string, firstBatchId: bigint) {
-    if (dbPath !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
-    this.db = new Database(dbPath);
-    this.db.defaultSafeIntegers(true);
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode: a commit survives a process crash (SIGKILL), which is what a mock must
-    // survive; only an OS crash could lose the last commits.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
-    this.seedSequence(firstBatchId);
-    this.txFn = this.db.transaction((fn: () => unknown) => fn());
-    const db = this.db;
+    if (dbPath !== ':memory:') ensureParentDir(dbPath);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(dbPath);
+      db.defaultSafeIntegers(true);
+      db.pragma('journal_mode = WAL'); // reads the header: a file that is not a database fails here
+      // NORMAL in WAL mode: a commit survives a process crash (SIGKILL), which is what a mock must
+      // survive; only an OS crash could lose the last commits.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      db.exec(SCHEMA);
+      this.db = db;
+      this.seedSequence(firstBatchId);
+    } catch (err) {
+      if (db?.open) db.close();
+      throw new StoreOpenError(`DB_PATH ${dbPath}: ${(err as Error).message}`);
+    }
+    this.txFn = db.transaction((fn: () => unknown) => fn());
     this.stmts = {
       insert: db.prepare(`INSERT INTO batches (id, created_at, timeout_sec, external_context, input_file, ocr_profile,
           output_file, put_model, metadata, queued_ms, processing_input_ms, waiting_for_output_ms, timeout_ms, outcome,

@@ -73,7 +73,8 @@ function decodeBody(body: Buffer, charset: string | undefined): string {
   let decoder = decoders.get(label);
   if (!decoder) {
     try {
-      decoder = new TextDecoder(label, { fatal: true });
+      // ignoreBOM: the parser sees the BOM and allows exactly one, as a conformant reader does.
+      decoder = new TextDecoder(label, { fatal: true, ignoreBOM: true });
     } catch {
       throw new HttpStatusError(415, `unsupported charset ${charset}`);
     }

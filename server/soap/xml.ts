@@ -58,7 +58,8 @@ class TreeBuilder {
   }
 
   private reset(): void {
-    const parser = new SaxesParser({ xmlns: true, position: true });
+    // XML 1.0 only, as .NET's XmlReader: 1.1 would let control characters in that no 1.0 answer can carry.
+    const parser = new SaxesParser({ xmlns: true, position: true, defaultXMLVersion: '1.0', forceXMLVersion: true });
     // No 'error' handler: without one saxes throws, which parse() turns into XmlSyntaxError. A
     // seventh handler would also push the parser object into V8's slow dictionary mode (4x slower).
     parser.on('doctype', () => {
@@ -149,7 +150,15 @@ export const attr = (el: XmlElement, ns: string, local: string): string | undefi
 export const firstChild = (el: XmlElement, ns: string, local: string): XmlElement | undefined =>
   el.children.find((c) => c.local === local && c.ns === ns);
 
-/** Escapes character data and attribute values. */
+/** Characters XML 1.0 cannot carry at all (not even as references), and lone surrogates. */
+const NOT_XML10 = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Escapes character data and attribute values. Text that reached us some other way (the admin
+ * API) could hold characters XML 1.0 forbids; they become U+FFFD so every answer stays well-formed.
+ */
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
+  return s
+    .replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'))
+    .replace(NOT_XML10, '\uFFFD');
 }

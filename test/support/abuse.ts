@@ -1,0 +1,220 @@
+// Shared helpers for the abuse suites (issue 6): a spawned production server that can be killed
+// and measured, a bounded raw HTTP request that reports exactly what came back, and a pool.
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { MAIN } from './process';
+
+export const SERVICE_PATH = '/SequenceServices/coraOcrIntegration_v1.0.0.asmx';
+
+export interface Spawned {
+  child: ChildProcess;
+  pid: number;
+  port: number;
+  origin: string;
+  serviceUrl: string;
+  /** Everything the process wrote (stdout + stderr), capped at the last few MB. */
+  output(): string;
+  /** Log lines at level error or fatal (pino 50/60), kept whole even when output() is capped. */
+  errorLines(): string[];
+  alive(): boolean;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const OUTPUT_CAP = 4 * 1024 * 1024;
+
+/** Starts `node dist/server/main.js` and waits for its "listening" line. */
+export function spawnMock(env: Record<string, string | undefined>, args: string[] = []): Promise<Spawned> {
+  const fullEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, PORT: '0', LOG_LEVEL: 'info', FIXTURES_DIR: 'none', ...env })) {
+    if (v !== undefined) fullEnv[k] = v;
+  }
+  const child = spawn(process.execPath, [MAIN, ...args], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let partial = '';
+  const errors: string[] = [];
+  let listening = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${out}`));
+    }, 20_000);
+    const onData = (d: Buffer) => {
+      const text = d.toString();
+      out += text;
+      const lines = (partial + text).split('\n');
+      partial = lines.pop()!;
+      for (const l of lines) if (/"level":(50|60)/.test(l) && errors.length < 1000) errors.push(l);
+      if (out.length > OUTPUT_CAP) out = out.slice(out.length - OUTPUT_CAP / 2);
+      if (listening) return;
+      const m = /"port":(\d+).*"msg":"listening"/.exec(out);
+      if (!m) return;
+      listening = true;
+      clearTimeout(timer);
+      const port = Number(m[1]);
+      const origin = `http://127.0.0.1:${port}`;
+      resolve({
+        child,
+        pid: child.pid!,
+        port,
+        origin,
+        serviceUrl: origin + SERVICE_PATH,
+        output: () => out,
+        errorLines: () => errors,
+        alive: () => child.exitCode === null && child.signalCode === null,
+        exited,
+        stop: (signal = 'SIGTERM') => {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          return exited;
+        },
+      });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then(({ code, signal }) => {
+      if (listening) return;
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code ?? signal}) before listening:\n${out}`));
+    });
+  });
+}
+
+/** A field of /proc/PID/status in kB (VmHWM, VmRSS), or null when the process is gone. */
+export function procStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  /** The body arrived whole: as long as Content-Length said (or the chunked stream ended). */
+  complete: boolean;
+  ms: number;
+}
+
+export class NoAnswer extends Error {
+  constructor(
+    message: string,
+    readonly ms: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface SendOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  agent?: http.Agent | false;
+  timeoutMs?: number;
+}
+
+/**
+ * One HTTP request with exactly the headers given. Resolves with the answer once the response
+ * has ended; rejects (NoAnswer) on a timeout or a connection that died before a complete answer.
+ * A write error after the response started (the server answered 413 early and closed) is not a failure.
+ */
+export function send(url: string, opts: SendOptions = {}): Promise<Answer> {
+  const started = Date.now();
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let gotResponse = false;
+    const fail = (why: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      const reuse = previous ? ` (reused keep-alive socket; it last carried ${previous})` : '';
+      reject(new NoAnswer(`${why} after ${Date.now() - started} ms${reuse}`, Date.now() - started));
+    };
+    const headers: Record<string, string> = { ...opts.headers };
+    const names = Object.keys(headers).map((h) => h.toLowerCase());
+    // Node frames a body on GET/HEAD/DELETE/OPTIONS without any length unless told: always say it.
+    if (opts.body !== undefined && opts.body.length > 0 && !names.includes('content-length') && !names.includes('transfer-encoding')) {
+      headers['Content-Length'] = String(Buffer.byteLength(opts.body));
+    }
+    const req = http.request(url, { method: opts.method ?? 'GET', headers, agent: opts.agent ?? false });
+    // With a keep-alive agent, say which earlier exchange left the socket behind (for diagnosis).
+    let previous: string | undefined;
+    req.on('socket', (s) => {
+      const tagged = s as typeof s & { lastExchange?: string };
+      previous = tagged.lastExchange;
+      tagged.lastExchange = `${opts.method ?? 'GET'} ${url.slice(0, 120)} (${opts.body?.length ?? 0} bytes)`;
+    });
+    const timer = setTimeout(() => fail(`no complete answer within ${timeoutMs} ms`), timeoutMs);
+    req.on('response', (res) => {
+      gotResponse = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('aborted', () => fail(`response aborted (status ${res.statusCode})`));
+      res.on('error', (e) => fail(`response error ${e.message} (status ${res.statusCode})`));
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        const body = Buffer.concat(chunks);
+        const declared = res.headers['content-length'];
+        const complete = opts.method === 'HEAD' || declared === undefined || Number(declared) === body.length;
+        resolve({ status: res.statusCode!, headers: res.headers, body, complete, ms: Date.now() - started });
+      });
+    });
+    req.on('error', (e) => {
+      if (gotResponse) return; // e.g. EPIPE writing a body the server already refused
+      fail(`request error ${(e as NodeJS.ErrnoException).code ?? e.message}`);
+    });
+    if (opts.body !== undefined && opts.body.length > 0) req.end(opts.body);
+    else req.end();
+  });
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
+export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+/** A local TCP listener that records every connection made to it (to prove nothing goes out). */
+export async function connectionTrap(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+  let count = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    count++;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+    s.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    connections: () => count,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
