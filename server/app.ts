@@ -1,9 +1,8 @@
 // Builds the whole mock (store, clock, domain, control plane, adapters) apart from the listener,
 // so tests and main.ts can start it on any port and close it cleanly.
-import express from 'express';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { createAdminRouter } from './admin/routes';
+import type { AdminOptions } from './admin/routes';
 import { ControllableClock } from './batches/clock';
 import { BatchService } from './batches/service';
 import { BatchStore } from './batches/store';
@@ -29,7 +28,7 @@ export interface App {
 
 export async function buildApp(config: Config, logger: Logger): Promise<App> {
   const startedAt = Date.now();
-  const description = await loadServiceDescription();
+  const description = loadServiceDescription();
   const store = new BatchStore(config.dbPath, config.firstBatchId);
   const clock = new ControllableClock();
   const basePolicy = {
@@ -80,33 +79,49 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   };
   const asmx = createAsmxHandler({ batches, description, bodyLimitBytes: config.bodyLimitBytes, hooks });
 
-  const admin = express();
-  admin.disable('x-powered-by');
-  admin.set('etag', false);
-  admin.use(
-    '/__admin',
-    createAdminRouter({
-      control,
-      adminToken: config.adminToken,
-      corsOrigin: config.corsOrigin,
-      health: () => {
-        const open = store.isOpen();
-        return {
-          ok: open,
-          checks: {
-            store: open ? 'open' : 'closed',
-            wsdl: 'loaded',
-            batches: open ? batches.count() : null,
-            uptimeMs: Date.now() - startedAt,
-            clock: clock.state(),
-            journal: journal.stats(),
-            fixtures: control.fixtureFiles,
-          },
-        };
-      },
-      onUnexpected: (err) => logger.error({ err }, 'admin error'),
-    }),
-  );
+  // The admin plane (express, ajv) loads on its first request: start-up and the SOAP hot path
+  // never wait for it.
+  const adminOptions: AdminOptions = {
+    control,
+    adminToken: config.adminToken,
+    corsOrigin: config.corsOrigin,
+    health: async () => {
+      const open = store.isOpen();
+      let wsdl: string;
+      try {
+        await description.validated();
+        wsdl = 'loaded';
+      } catch (err) {
+        wsdl = `invalid: ${(err as Error).message}`;
+      }
+      return {
+        ok: open && wsdl === 'loaded',
+        checks: {
+          store: open ? 'open' : 'closed',
+          wsdl,
+          batches: open ? batches.count() : null,
+          uptimeMs: Date.now() - startedAt,
+          clock: clock.state(),
+          journal: journal.stats(),
+          fixtures: control.fixtureFiles,
+        },
+      };
+    },
+    onUnexpected: (err) => logger.error({ err }, 'admin error'),
+  };
+  let admin: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  const adminHandler = () => {
+    if (!admin) {
+      const express = require('express') as typeof import('express');
+      const { createAdminRouter } = require('./admin/routes') as typeof import('./admin/routes');
+      const app = express();
+      app.disable('x-powered-by');
+      app.set('etag', false);
+      app.use('/__admin', createAdminRouter(adminOptions));
+      admin = app;
+    }
+    return admin;
+  };
 
   const notFound = (res: ServerResponse) => {
     const body = 'The resource cannot be found.';
@@ -149,7 +164,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
         return;
       }
       if (url.pathname === '/__admin' || url.pathname.startsWith('/__admin/')) {
-        admin(req, res);
+        adminHandler()(req, res);
         return;
       }
       notFound(res);
@@ -169,6 +184,11 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     }
     open++;
     socket.once('close', () => open--);
+  });
+
+  // Let the soap package check the WSDL once the server is up and idle (health waits for it).
+  server.once('listening', () => {
+    setTimeout(() => description.validated().catch((err) => logger.error({ err }, 'the WSDL is invalid')), 500).unref();
   });
 
   let closing: Promise<void> | null = null;

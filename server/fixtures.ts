@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StageTimings } from './batches/service';
-import { ValidationError, validate } from './admin/validate';
+import type * as Validate from './admin/validate';
 import { RuleBook, RuleError } from './rules/engine';
 import { RuleInput } from './rules/model';
 
@@ -63,6 +63,8 @@ function parseFile(file: string, shown: string): FixtureFile {
     const offset = m ? Number(m[1]) : /end of JSON input/.test(message) ? text.length : null;
     throw new FixtureError(`${shown}: not valid JSON${offset !== null ? ` at ${lineCol(text, offset)}` : ''}: ${message}`);
   }
+  // ajv loads only when there is a fixture file to check.
+  const { ValidationError, validate } = require('./admin/validate') as typeof Validate;
   try {
     const fixture = validate<FixtureFile>('Fixture', json);
     // Rules are checked as the rule book will check them (one effect, valid regex, ...).

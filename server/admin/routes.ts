@@ -15,7 +15,7 @@ export interface AdminOptions {
   adminToken: string | null;
   corsOrigin: string | null;
   /** Readiness facts for the health check. */
-  health: () => { ok: boolean; checks: Record<string, unknown> };
+  health: () => Promise<{ ok: boolean; checks: Record<string, unknown> }> | { ok: boolean; checks: Record<string, unknown> };
   onUnexpected: (err: unknown) => void;
 }
 
@@ -100,9 +100,9 @@ export function createAdminRouter(opts: AdminOptions): Router {
   });
   router.use(express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] }));
 
-  router.get('/health', (req, res) => {
+  router.get('/health', async (req, res) => {
     query(req, []);
-    const h = opts.health();
+    const h = await opts.health();
     res.status(h.ok ? 200 : 503).json({ status: h.ok ? 'ok' : 'unavailable', ...h.checks });
   });
 

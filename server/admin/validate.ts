@@ -1,7 +1,8 @@
-// Validates admin request bodies and fixture files against the shared schemas, reporting the
-// first problem with a JSON pointer to it.
-import Ajv2020 from 'ajv/dist/2020';
+// Validates admin request bodies and fixture files against the shared schemas (compiled ahead of
+// time into validators.generated.ts), reporting the first problem with a JSON pointer to it.
+import * as generated from './validators.generated';
 import { schemas } from './schemas';
+import type { VALIDATED } from './build-validators';
 
 export class ValidationError extends Error {
   constructor(
@@ -12,35 +13,33 @@ export class ValidationError extends Error {
   }
 }
 
-const ajv = new Ajv2020({ strict: false, discriminator: true, allErrors: false });
-ajv.addSchema({ $id: 'cora', components: { schemas } });
-
-const cache = new Map<string, ReturnType<typeof ajv.getSchema>>();
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+type Validator = ((value: unknown) => boolean) & { errors?: AjvError[] | null };
 
 /** Throws a ValidationError unless `value` satisfies the named schema. */
-export function validate<T>(schemaName: keyof typeof schemas & string, value: unknown): T {
-  let check = cache.get(schemaName);
-  if (!check) {
-    check = ajv.getSchema(`cora#/components/schemas/${schemaName}`);
-    if (!check) throw new Error(`no schema ${schemaName}`);
-    cache.set(schemaName, check);
-  }
+export function validate<T>(schemaName: (typeof VALIDATED)[number], value: unknown): T {
+  const check = (generated as unknown as Record<string, Validator>)[schemaName]!;
   if (check(value)) return value as T;
   const err = check.errors![0]!;
   let pointer = err.instancePath || '';
   let message = err.message ?? 'is invalid';
   if (err.keyword === 'additionalProperties') {
-    const extra = (err.params as { additionalProperty: string }).additionalProperty;
+    const extra = err.params['additionalProperty'] as string;
     pointer = `${pointer}/${extra}`;
     message = `unknown field "${extra}"`;
   } else if (err.keyword === 'enum') {
-    message = `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    message = `must be one of ${(err.params['allowedValues'] as unknown[]).join(', ')}`;
   } else if (err.keyword === 'discriminator') {
     const branches = (schemas['TransportFault']!['oneOf'] as { properties: { type: { const: string } } }[]).map((b) => b.properties.type.const);
     pointer = `${pointer}/type`;
     message = `must be one of ${branches.join(', ')}`;
   } else if (err.keyword === 'required') {
-    message = `missing required field "${(err.params as { missingProperty: string }).missingProperty}"`;
+    message = `missing required field "${err.params['missingProperty'] as string}"`;
   }
   throw new ValidationError(`${pointer || '/'}: ${message}`, pointer);
 }

@@ -1,7 +1,7 @@
-// The service description: the WSDL is loaded and checked by the `soap` package at start-up, then
-// served with every address rewritten from the request's Host and path, as ASMX does.
+// The service description: the WSDL file is served with every address rewritten from the request's
+// Host and path, as ASMX does, and the `soap` package checks that it describes our operations.
 import fs from 'node:fs';
-import * as soap from 'soap';
+import type * as Soap from 'soap';
 import { API_NS, OPERATIONS, SERVICE_PATH } from './constants';
 import { WSDL_FILE } from '../paths';
 import { escapeXml } from './xml';
@@ -12,25 +12,32 @@ export interface ServiceDescription {
   /** The WSDL for a given service URL. */
   wsdl(serviceUrl: string): string;
   disco(serviceUrl: string): string;
+  /**
+   * Resolves once the `soap` package has parsed the WSDL and found both operations on both SOAP
+   * ports; rejects with the reason otherwise. Started by `validate()`, at most once.
+   */
+  validated(): Promise<void>;
+  /** 'pending' until validated() settles, then 'loaded' or the error. */
+  state(): 'pending' | 'loaded' | { error: string };
 }
 
 /** The SOAP ports the adapter implements; the WSDL must bind every operation on each of them. */
 const SOAP_PORTS = ['CoraOcrIntegrationSoap', 'CoraOcrIntegrationSoap12'];
 
-/** Loads the WSDL through the `soap` package (serverless mode), failing if it does not describe our operations. */
-export async function loadServiceDescription(file = WSDL_FILE): Promise<ServiceDescription> {
-  const xml = fs.readFileSync(file, 'utf8');
-  const server = await new Promise<soap.Server>((resolve, reject) => {
+/** Parses the WSDL with the `soap` package (serverless mode) and checks the operations it binds. */
+async function validateWithSoap(xml: string, file: string): Promise<void> {
+  // Loaded here, not at the top: the package takes ~100 ms to load, which start-up need not wait for.
+  const soap = require('soap') as typeof Soap;
+  const server = await new Promise<Soap.Server>((resolve, reject) => {
     // Serverless mode is only usable once its callback fires with the parsed WSDL.
-    const s: soap.Server = soap.listen(null as never, {
+    const s: Soap.Server = soap.listen(null as never, {
       path: SERVICE_PATH,
       services: {},
       xml,
       callback: (err: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(s)),
-    } as soap.IServerOptions);
+    } as Soap.IServerOptions);
   });
-  const described = (server as unknown as { wsdl: { describeServices(): Record<string, Record<string, object>> } }).wsdl
-    .describeServices();
+  const described = (server as unknown as { wsdl: { describeServices(): Record<string, Record<string, object>> } }).wsdl.describeServices();
   const ports = described['CoraOcrIntegration'];
   if (!ports) throw new Error(`${file}: service CoraOcrIntegration is missing`);
   for (const port of SOAP_PORTS) {
@@ -39,9 +46,15 @@ export async function loadServiceDescription(file = WSDL_FILE): Promise<ServiceD
       if (!ops || !(op in ops)) throw new Error(`${file}: port ${port} does not bind operation ${op}`);
     }
   }
-  const text = (server as unknown as { wsdl: { toXML(): string } }).wsdl.toXML();
+}
+
+/** Reads the WSDL file; fails at once if it cannot be served (missing, or without the placeholder address). */
+export function loadServiceDescription(file = WSDL_FILE): ServiceDescription {
+  const text = fs.readFileSync(file, 'utf8');
   if (!text.includes(`location="${PLACEHOLDER}"`)) throw new Error(`${file}: addresses must be ${PLACEHOLDER}`);
   const parts = text.split(`location="${PLACEHOLDER}"`);
+  let validation: Promise<void> | null = null;
+  let state: ReturnType<ServiceDescription['state']> = 'pending';
 
   const cache = new Map<string, string>();
   return {
@@ -65,5 +78,18 @@ export async function loadServiceDescription(file = WSDL_FILE): Promise<ServiceD
         '</discovery>'
       );
     },
+    validated() {
+      validation ??= validateWithSoap(text, file).then(
+        () => {
+          state = 'loaded';
+        },
+        (err: Error) => {
+          state = { error: err.message };
+          throw err;
+        },
+      );
+      return validation;
+    },
+    state: () => state,
   };
 }
