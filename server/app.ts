@@ -10,7 +10,7 @@ import { Config } from './config';
 import { MockControl } from './control';
 import { loadFixtures } from './fixtures';
 import { Journal } from './journal';
-import { Logger } from './logger';
+import { Logger, requestLogger } from './logger';
 import { AsmxHooks, createAsmxHandler, matchServicePath } from './soap/asmx';
 import { ServiceDescription, loadServiceDescription } from './soap/wsdl';
 import { Delivery } from './transport';
@@ -54,26 +54,25 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   }
   const delivery = new Delivery((ruleId) => control.rules.draw(ruleId));
 
+  const logRequest = requestLogger(logger, config.logPretty);
   const hooks: AsmxHooks = {
     decide: (sr) => control.decide(sr),
     send(req, res, ex, started) {
       const durationMs = Math.round(Number(process.hrtime.bigint() - started) / 1e3) / 1e3;
       control.record(req, ex, durationMs);
       const transport = MockControl.deliveryOf(ex.decision);
-      logger.info(
-        {
-          protocol: ex.protocol,
-          operation: ex.operation,
-          batchId: ex.batchId?.toString() ?? null,
-          status: ex.resultStatus,
-          http: ex.reply.status,
-          durationMs,
-          ...(ex.decision?.ruleIds.length ? { rules: ex.decision.ruleIds } : {}),
-          ...(transport ? { transportFault: transport.fault.type } : {}),
-          ...(ex.error ? { error: ex.error } : {}),
-        },
-        'request',
-      );
+      const line: Record<string, unknown> = {
+        protocol: ex.protocol,
+        operation: ex.operation,
+        batchId: ex.batchId === null ? null : ex.batchId.toString(),
+        status: ex.resultStatus,
+        http: ex.reply.status,
+        durationMs,
+      };
+      if (ex.decision?.ruleIds.length) line['rules'] = ex.decision.ruleIds;
+      if (transport) line['transportFault'] = transport.fault.type;
+      if (ex.error) line['error'] = ex.error;
+      logRequest(line);
       delivery.deliver(res, ex.reply, transport?.fault ?? null, transport?.ruleId ?? null, req.method === 'HEAD');
     },
   };

@@ -14,6 +14,8 @@ import { DeliveryFault } from './transport';
 
 export class SeedError extends Error {}
 
+const NO_DECISION: Decision = Object.freeze({ ruleIds: Object.freeze([]) as unknown as string[] });
+
 export interface ControlOptions {
   basePolicy: BatchPolicy;
   /** Profiles from configuration (KNOWN_PROFILES); fixtures may add more. */
@@ -116,6 +118,8 @@ export class MockControl {
   decide(sr: ServiceRequest): Decision {
     const op = sr.operation!;
     const request = sr.fileBatch;
+    // The common case, on the hot path: nothing scripted, nothing to decide.
+    if (this.rules.size === 0 && (op !== 'FileBatch' || !this.knownProfiles)) return NO_DECISION;
     let facts: RuleFacts | null = null;
     if (this.rules.size > 0) {
       let stored = request;

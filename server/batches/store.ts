@@ -208,6 +208,9 @@ export class BatchStore {
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
+      // One mock owns its database: exclusive locking skips the per-read lock round trips, and a
+      // second mock pointed at the same file is refused instead of sharing it.
+      if (dbPath !== ':memory:') db.pragma('locking_mode = EXCLUSIVE');
       db.exec(SCHEMA);
       this.db = db;
       this.seedSequence(firstBatchId);

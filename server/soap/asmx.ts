@@ -62,6 +62,9 @@ export interface Exchange extends ServiceRequest {
   error: string | null;
 }
 
+/** How a request ended, before it becomes an Exchange. */
+type Outcome = Pick<Exchange, 'reply' | 'decision' | 'resultStatus' | 'error'>;
+
 export interface AsmxHooks {
   /** Called once a request is understood, before the domain runs. */
   decide(req: ServiceRequest): Decision;
@@ -137,30 +140,30 @@ export function createAsmxHandler(opts: AsmxOptions) {
   }
 
   /** Runs an understood request through the rules and the domain. */
-  function perform(sr: ServiceRequest, version: SoapVersion | null): { reply: Reply; decision: Decision; resultStatus: string } {
+  function perform(sr: ServiceRequest, version: SoapVersion | null): Outcome {
     const decision = hooks.decide(sr);
     const refusal = decision.refuse;
     if (refusal?.kind === 'httpStatus') {
       const reply: Reply = { status: refusal.status, contentType: refusal.contentType, cacheControl: CACHE_ERROR, body: refusal.body };
-      return { reply, decision, resultStatus: `http ${refusal.status}` };
+      return { reply, decision, resultStatus: `http ${refusal.status}`, error: null };
     }
     if (refusal?.kind === 'soapFault') {
       const fault = refusal.code === 'Server' ? processingFailed(refusal.message) : new SoapFault('Client', refusal.message);
-      return { reply: version ? faultReply(version, fault) : textError(fault.message), decision, resultStatus: 'fault' };
+      return { reply: version ? faultReply(version, fault) : textError(fault.message), decision, resultStatus: 'fault', error: null };
     }
     if (sr.operation === 'FileBatch') {
       const id = batches.submit(sr.fileBatch!, sr.metadata, decision.effects);
       sr.batchId = id;
-      return { reply: xmlOk(soapContentType(version!), fileBatchResponse(version!, id)), decision, resultStatus: 'created' };
+      return { reply: xmlOk(soapContentType(version!), fileBatchResponse(version!, id)), decision, resultStatus: 'created', error: null };
     }
     const status = batches.status(sr.batchId);
     const reply = version
       ? xmlOk(soapContentType(version), getStatusResponse(version, statusReply(status)))
       : xmlOk(CONTENT_TYPE_SOAP11, batchOutputDocument(statusReply(status)));
-    return { reply, decision, resultStatus: status.status };
+    return { reply, decision, resultStatus: status.status, error: null };
   }
 
-  async function handleSoap(req: IncomingMessage, sr: ServiceRequest): Promise<Omit<Exchange, keyof ServiceRequest>> {
+  async function handleSoap(req: IncomingMessage, sr: ServiceRequest): Promise<Outcome> {
     const info: SoapRequestInfo = {};
     try {
       const body = await readBody(req, opts.bodyLimitBytes);
@@ -174,14 +177,14 @@ export function createAsmxHandler(opts: AsmxOptions) {
         const id = call.metadata?.MasterWorkflowInstanceId;
         sr.batchId = id === undefined ? null : BigInt(id);
       }
-      return { ...perform(sr, call.version), error: null };
+      return perform(sr, call.version);
     } catch (err) {
       sr.protocol = info.version === '1.2' ? 'soap12' : info.version === '1.1' ? 'soap11' : sr.protocol;
       sr.operation = info.operation ?? null;
       sr.soapAction = info.soapAction ?? null;
       sr.metadata = info.metadata ?? null;
       if (err instanceof BodyTooLarge) {
-        return { reply: { ...textError('Maximum request length exceeded.', 413) }, decision: null, resultStatus: null, error: 'body too large' };
+        return { reply: textError('Maximum request length exceeded.', 413), decision: null, resultStatus: null, error: 'body too large' };
       }
       if (err instanceof HttpStatusError) return { reply: emptyReply(err.status), decision: null, resultStatus: null, error: err.message };
       if (err instanceof VersionedFault) {
@@ -196,7 +199,7 @@ export function createAsmxHandler(opts: AsmxOptions) {
     method: string,
     query: URLSearchParams,
     sr: ServiceRequest,
-  ): Promise<Omit<Exchange, keyof ServiceRequest>> {
+  ): Promise<Outcome> {
     const refuse = (reply: Reply, error: string) => ({ reply, decision: null, resultStatus: null, error });
     sr.protocol = req.method === 'POST' ? 'httppost' : 'httpget';
     if (method !== 'GetStatus') return refuse(textError(`${method} Web Service method name is not valid.`), 'unknown method');
@@ -226,13 +229,25 @@ export function createAsmxHandler(opts: AsmxOptions) {
         return refuse(textError(`Cannot convert ${raw} to System.Int64.`), 'bad id parameter');
       }
     }
-    return { ...perform(sr, null), error: null };
+    return perform(sr, null);
   }
 
   return async function handleAsmx(req: IncomingMessage, res: ServerResponse, url: URL, rest: string): Promise<void> {
     const startedAt = process.hrtime.bigint();
-    const sr: ServiceRequest = { protocol: null, operation: null, soapAction: null, metadata: null, batchId: null, fileBatch: null };
-    let outcome: Omit<Exchange, keyof ServiceRequest>;
+    // Created with every Exchange field, so its shape never changes as it is filled in.
+    const sr: ServiceRequest & Partial<Outcome> = {
+      protocol: null,
+      operation: null,
+      soapAction: null,
+      metadata: null,
+      batchId: null,
+      fileBatch: null,
+      reply: undefined,
+      decision: null,
+      resultStatus: null,
+      error: null,
+    };
+    let outcome: Outcome;
     const plain = (reply: Reply) => ({ reply, decision: null, resultStatus: null, error: null });
 
     if (rest === '' && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -254,8 +269,14 @@ export function createAsmxHandler(opts: AsmxOptions) {
     } else if (rest !== '' && (req.method === 'GET' || req.method === 'POST')) {
       outcome = await handleHttpMethod(req, rest.slice(1), url.searchParams, sr);
     } else {
-      outcome = { ...plain(textError(`Request format is unrecognized for method ${req.method}.`, 405)), error: 'method not allowed' };
+      outcome = { reply: textError(`Request format is unrecognized for method ${req.method}.`, 405), decision: null, resultStatus: null, error: 'method not allowed' };
     }
-    hooks.send(req, res, { ...sr, ...outcome }, startedAt);
+    // Filled in place (no spread copies): this runs for every request.
+    const ex = sr as Exchange;
+    ex.reply = outcome.reply;
+    ex.decision = outcome.decision;
+    ex.resultStatus = outcome.resultStatus;
+    ex.error = outcome.error;
+    hooks.send(req, res, ex, startedAt);
   };
 }
