@@ -1,0 +1,778 @@
+// `npm run bench`: the performance harness (issue 5). It builds nothing itself (the npm script runs
+// tsc first) and measures the *built* mock exactly as it is started in production, next to a
+// constant-response node:http server (the ceiling for any Node HTTP server), in one run:
+//   1. start-up: spawn -> first successful GetStatus, several times (median, min, max);
+//   2. throughput: SOAP 1.1 / SOAP 1.2 / HTTP GET GetStatus and SOAP 1.1 FileBatch against the mock,
+//      the ceiling once per round, rounds alternating ceiling-first / mock-first;
+//   3. scale: SOAP 1.1 GetStatus with 1,000 vs 1,000,000 stored batches;
+// then prints a table and a PASS/FAIL block for the issue's targets, and writes
+// bench/results/latest.json. It reports; it exits 0 whatever the figures (1 only if the harness fails).
+//
+// The load generator always runs in its own process: wrk (with bench/load.lua) when it is on PATH,
+// else autocannon (bench/autocannon-worker.mjs). Settings (env or --flag=value):
+//   BENCH_DURATION (10 s)  BENCH_CONNECTIONS (50)  BENCH_ROUNDS (2)  BENCH_WARMUP (2 s)
+//   BENCH_STARTS (7)  BENCH_LOADER (auto|wrk|autocannon)  BENCH_THREADS (wrk threads, 1)
+//   BENCH_PICK (best|median: which round per target is reported)  BENCH_SMALL_ROWS (1000)
+//   BENCH_SCALE_ROWS (1000000)  BENCH_SKIP (comma list of: startup,main,scale; results then go to partial.json)
+import Database from 'better-sqlite3';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+const ROOT = path.resolve(__dirname, '..');
+const BENCH_DIR = __dirname;
+const MAIN_JS = path.join(ROOT, 'dist', 'server', 'main.js');
+const ENDPOINT = '/SequenceServices/coraOcrIntegration_v1.0.0.asmx';
+const API = 'http://genpact.com/cora/orchestration/ocr/1.0.0/api/';
+const FIRST_ID = 1001;
+
+function setting(name: string): string | undefined {
+  const flag = '--' + name.toLowerCase().replace(/_/g, '-');
+  for (let i = 2; i < process.argv.length; i++) {
+    const a = process.argv[i]!;
+    if (a === flag) return process.argv[i + 1];
+    if (a.startsWith(flag + '=')) return a.slice(flag.length + 1);
+  }
+  return process.env[`BENCH_${name}`];
+}
+function numSetting(name: string, dflt: number, min: number): number {
+  const raw = setting(name);
+  if (raw === undefined || raw === '') return dflt;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min) throw new Error(`BENCH_${name}: '${raw}' is not a number >= ${min}`);
+  return v;
+}
+
+const hasWrk = (() => {
+  try {
+    execFileSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const loaderSetting = setting('LOADER') ?? 'auto';
+if (!['auto', 'wrk', 'autocannon'].includes(loaderSetting)) throw new Error(`BENCH_LOADER: '${loaderSetting}' is not auto|wrk|autocannon`);
+if (loaderSetting === 'wrk' && !hasWrk) throw new Error('BENCH_LOADER=wrk but wrk is not on PATH (apt-get install wrk)');
+
+const S = {
+  duration: numSetting('DURATION', 10, 1),
+  connections: Math.round(numSetting('CONNECTIONS', 50, 1)),
+  rounds: Math.round(numSetting('ROUNDS', 2, 1)),
+  warmup: numSetting('WARMUP', 2, 0),
+  starts: Math.round(numSetting('STARTS', 7, 1)),
+  threads: Math.round(numSetting('THREADS', 1, 1)),
+  smallRows: Math.round(numSetting('SMALL_ROWS', 1000, 1)),
+  scaleRows: Math.round(numSetting('SCALE_ROWS', 1_000_000, 1)),
+  pick: (setting('PICK') ?? 'best') as 'best' | 'median',
+  loader: (loaderSetting === 'auto' ? (hasWrk ? 'wrk' : 'autocannon') : loaderSetting) as 'wrk' | 'autocannon',
+  skip: new Set((setting('SKIP') ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+};
+if (S.pick !== 'best' && S.pick !== 'median') throw new Error(`BENCH_PICK: '${S.pick}' is not best|median`);
+
+const t0 = performance.now();
+const log = (msg: string) => process.stdout.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// Child processes and temp files, cleaned up on every exit path
+
+const children = new Set<ChildProcess>();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cora-bench-'));
+let cleaned = false;
+
+function cleanup(): void {
+  if (cleaned) return;
+  cleaned = true;
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) {
+      try {
+        c.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+  try {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  } catch {
+    /* best effort */
+  }
+}
+process.on('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    process.stdout.write(`\n[bench] ${sig}: stopping child processes and removing ${tmp}\n`);
+    cleanup();
+    process.exit(130);
+  });
+}
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  stderr: string;
+  exited: Promise<void>;
+}
+
+function spawnTracked(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, stdout: 'ignore' | 'pipe' = 'ignore'): Proc {
+  const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', stdout, 'pipe'] });
+  children.add(child);
+  const p: Proc = {
+    name,
+    child,
+    pid: child.pid ?? -1,
+    stderr: '',
+    exited: new Promise<void>((resolve) => child.once('exit', () => resolve())),
+  };
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => {
+    if (p.stderr.length < 20_000) p.stderr += d;
+  });
+  child.once('error', (err) => {
+    p.stderr += String(err);
+  });
+  void p.exited.then(() => children.delete(child));
+  return p;
+}
+
+async function stop(p: Proc, graceMs = 5000): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill('SIGTERM');
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
+  await p.exited;
+  clearTimeout(timer);
+}
+
+const alive = (p: Proc) => p.child.exitCode === null && p.child.signalCode === null;
+
+// The mock's own settings are dropped from the inherited environment so it runs at its defaults.
+const MOCK_SETTINGS = [
+  'PORT', 'HOST', 'DB_PATH', 'LOG_LEVEL', 'LOG_PRETTY', 'QUEUED_MS', 'PROCESSING_INPUT_MS', 'WAITING_FOR_OUTPUT_MS',
+  'TIMEOUT_UNIT_MS', 'BODY_LIMIT', 'FIRST_BATCH_ID', 'FIXTURES_DIR', 'ADMIN_TOKEN', 'KNOWN_PROFILES', 'JOURNAL_LIMIT',
+  'MAX_CONNECTIONS', 'REQUEST_TIMEOUT_MS', 'HEADERS_TIMEOUT_MS', 'SHUTDOWN_GRACE_MS', 'ADMIN_CORS_ORIGIN',
+];
+function mockEnv(port: number, dbPath: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of MOCK_SETTINGS) delete env[k];
+  return { ...env, PORT: String(port), HOST: '127.0.0.1', DB_PATH: dbPath, FIXTURES_DIR: 'none', FIRST_BATCH_ID: String(FIRST_ID) };
+}
+
+/** Production start: `node dist/server/main.js`, its stdout (one JSON line per request) to /dev/null. */
+function spawnMock(name: string, port: number, dbPath: string): Proc {
+  return spawnTracked(name, process.execPath, [MAIN_JS], mockEnv(port, dbPath));
+}
+
+function spawnCeiling(port: number): Proc {
+  return spawnTracked('ceiling', process.execPath, [path.join(BENCH_DIR, 'ceiling.mjs'), String(port), '127.0.0.1'], process.env);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests (for checks and readiness; the load itself comes from wrk/autocannon)
+
+type Kind = 'soap11' | 'soap12' | 'httpget' | 'filebatch';
+
+const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
+const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
+const envelope = (ns: string, header: string, body: string) =>
+  `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${ns}">${header}<soap:Body>${body}</soap:Body></soap:Envelope>`;
+const meta = (id: number) =>
+  `<soap:Header><ActivityMetadata xmlns="${API}"><MasterWorkflowInstanceId>${id}</MasterWorkflowInstanceId></ActivityMetadata></soap:Header>`;
+const FILE_BATCH_BODY =
+  `<FileBatch xmlns="${API}"><TimeOut>300</TimeOut><ExternalContext>bench</ExternalContext><InputFile><Connection>c</Connection>` +
+  '<RelativeLocation>r</RelativeLocation><FileName>f.pdf</FileName></InputFile><OCRProfile>P</OCRProfile><OutputFile>' +
+  '<Connection>c</Connection><RelativeLocation>r</RelativeLocation><FileName>o.xml</FileName></OutputFile><PutModel>Replace</PutModel></FileBatch>';
+
+interface Req {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+function requestFor(kind: Kind, id: number): Req {
+  switch (kind) {
+    case 'soap11':
+      return {
+        method: 'POST',
+        path: ENDPOINT,
+        headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${API}GetStatus"` },
+        body: envelope(SOAP11, meta(id), `<GetStatus xmlns="${API}" />`),
+      };
+    case 'soap12':
+      return {
+        method: 'POST',
+        path: ENDPOINT,
+        headers: { 'Content-Type': `application/soap+xml; charset=utf-8; action="${API}GetStatus"` },
+        body: envelope(SOAP12, meta(id), `<GetStatus xmlns="${API}" />`),
+      };
+    case 'httpget':
+      return { method: 'GET', path: `${ENDPOINT}/GetStatus?MasterWorkflowInstanceId=${id}`, headers: {} };
+    case 'filebatch':
+      return {
+        method: 'POST',
+        path: ENDPOINT,
+        headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${API}FileBatch"` },
+        body: envelope(SOAP11, '', FILE_BATCH_BODY),
+      };
+  }
+}
+
+function send(port: number, r: Req, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { ...r.headers };
+    if (r.body !== undefined) headers['Content-Length'] = Buffer.byteLength(r.body);
+    const req = http.request({ host: '127.0.0.1', port, method: r.method, path: r.path, headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(r.body);
+  });
+}
+
+/** Tight loop of GetStatus requests until one succeeds; returns ms since `since`. */
+async function waitReady(p: Proc, port: number, since: number, timeoutMs = 20_000): Promise<number> {
+  const probe = requestFor('soap11', FIRST_ID);
+  for (;;) {
+    try {
+      const r = await send(port, probe, 2000);
+      if (r.status === 200 && r.body.includes('GetStatusResponse')) return performance.now() - since;
+    } catch {
+      /* not listening yet */
+    }
+    if (!alive(p)) throw new Error(`${p.name} exited before answering (code ${p.child.exitCode}): ${p.stderr.trim()}`);
+    if (performance.now() - since > timeoutMs) throw new Error(`${p.name} did not answer GetStatus within ${timeoutMs} ms`);
+  }
+}
+
+async function waitListening(p: Proc, port: number, timeoutMs = 10_000): Promise<void> {
+  const since = performance.now();
+  for (;;) {
+    try {
+      await send(port, { method: 'GET', path: '/', headers: {} }, 1000);
+      return;
+    } catch {
+      /* not yet */
+    }
+    if (!alive(p)) throw new Error(`${p.name} exited (code ${p.child.exitCode}): ${p.stderr.trim()}`);
+    if (performance.now() - since > timeoutMs) throw new Error(`${p.name} did not listen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peak RSS of a process during a load: VmRSS sampled every 100 ms, plus VmHWM after resetting it
+
+function readStatusKb(pid: number): { rss: number; hwm: number } | null {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /VmRSS:\s+(\d+)/.exec(s);
+    const hwm = /VmHWM:\s+(\d+)/.exec(s);
+    return { rss: rss ? Number(rss[1]) : 0, hwm: hwm ? Number(hwm[1]) : 0 };
+  } catch {
+    return null;
+  }
+}
+
+function startRssSampler(pid: number): () => number {
+  let hwmReset = false;
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5'); // resets VmHWM to the current RSS
+    hwmReset = true;
+  } catch {
+    /* not permitted: rely on sampling */
+  }
+  let peakKb = readStatusKb(pid)?.rss ?? 0;
+  const timer = setInterval(() => {
+    const s = readStatusKb(pid);
+    if (s) peakKb = Math.max(peakKb, s.rss);
+  }, 100);
+  return () => {
+    clearInterval(timer);
+    const s = readStatusKb(pid);
+    if (s) peakKb = Math.max(peakKb, s.rss, hwmReset ? s.hwm : 0);
+    return peakKb / 1024;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One load: wrk or autocannon in its own process
+
+interface LoadResult {
+  reqPerSec: number;
+  requests: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  non2xx: number;
+  socketErrors: number;
+  errors: number;
+  peakRssMb: number;
+  /** 1-minute load average when the load started: other work on the machine skews every figure. */
+  loadAvgAtStart: number;
+}
+
+interface Target {
+  port: number;
+  kind: Kind;
+  idLo: number;
+  idHi: number;
+  /** The process whose RSS is sampled. */
+  server: Proc;
+}
+
+let loaderVersion = '';
+
+async function load(t: Target, seconds: number): Promise<LoadResult> {
+  const loadAvgAtStart = Math.round(os.loadavg()[0]! * 100) / 100;
+  let p: Proc;
+  if (S.loader === 'wrk') {
+    p = spawnTracked(
+      'wrk',
+      'wrk',
+      ['-t', String(Math.min(S.threads, S.connections)), '-c', String(S.connections), '-d', `${seconds}s`, '--timeout', '5s',
+        '-s', path.join(BENCH_DIR, "load.lua"), `http://127.0.0.1:${t.port}`],
+      { ...process.env, BENCH_KIND: t.kind, BENCH_PATH: ENDPOINT, BENCH_ID_LO: String(t.idLo), BENCH_ID_HI: String(t.idHi) },
+      'pipe',
+    );
+  } else {
+    const opts = { url: `http://127.0.0.1:${t.port}`, kind: t.kind, path: ENDPOINT, idLo: t.idLo, idHi: t.idHi, connections: S.connections, duration: seconds };
+    p = spawnTracked('autocannon', process.execPath, [path.join(BENCH_DIR, 'autocannon-worker.mjs'), JSON.stringify(opts)], process.env, 'pipe');
+  }
+  let out = '';
+  p.child.stdout!.setEncoding('utf8');
+  p.child.stdout!.on('data', (d: string) => (out += d));
+  const stopSampler = startRssSampler(t.server.pid);
+  const killer = setTimeout(() => p.child.kill('SIGKILL'), (seconds + 30) * 1000);
+  await p.exited;
+  clearTimeout(killer);
+  const peakRssMb = stopSampler();
+  if (!alive(t.server)) throw new Error(`${t.server.name} died during the load: ${t.server.stderr.trim()}`);
+  const line = out.split('\n').find((l) => l.startsWith('BENCHJSON '));
+  if (!line) throw new Error(`${p.name} gave no result (exit ${p.child.exitCode}): ${p.stderr.trim()} ${out.trim()}`);
+  const j = JSON.parse(line.slice('BENCHJSON '.length));
+  const non2xx = S.loader === 'wrk' ? j.status : j.non2xx;
+  const socketErrors = S.loader === 'wrk' ? j.connect + j.read + j.write + j.timeout : j.errors + j.timeout;
+  return {
+    reqPerSec: j.requests / (j.durationUs / 1e6),
+    requests: j.requests,
+    p50Ms: j.p50Us / 1000,
+    p90Ms: j.p90Us / 1000,
+    p99Ms: j.p99Us / 1000,
+    maxMs: j.maxUs / 1000,
+    non2xx,
+    socketErrors,
+    errors: non2xx + socketErrors,
+    peakRssMb,
+    loadAvgAtStart,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeding: a template batch made by the real server, then copied N times in one transaction
+
+/**
+ * Makes a database holding one batch created by FileBatch, aged a day so it has reached its final
+ * status, and observed once by GetStatus (so reads under load find nothing new to record).
+ */
+async function makeTemplate(dbPath: string): Promise<void> {
+  const port = await freePort();
+  let p = spawnMock('mock (template)', port, dbPath);
+  await waitReady(p, port, performance.now());
+  const r = await send(port, requestFor('filebatch', 0));
+  const id = /<MasterWorkflowInstanceId>(\d+)</.exec(r.body)?.[1];
+  if (r.status !== 200 || id !== String(FIRST_ID)) throw new Error(`template FileBatch failed: ${r.status} ${r.body.slice(0, 300)}`);
+  await stop(p);
+  const db = new Database(dbPath);
+  db.prepare('UPDATE batches SET created_at = created_at - ? WHERE id = ?').run(86_400_000, FIRST_ID);
+  db.close();
+  p = spawnMock('mock (template)', port, dbPath);
+  await waitReady(p, port, performance.now());
+  const s = await send(port, requestFor('soap11', FIRST_ID));
+  const status = /<Status>(\w+)</.exec(s.body)?.[1];
+  if (s.status !== 200 || !status || status === 'NotFound') throw new Error(`template GetStatus failed: ${s.status} ${s.body.slice(0, 300)}`);
+  await stop(p);
+  const db2 = new Database(dbPath);
+  db2.pragma('wal_checkpoint(TRUNCATE)');
+  db2.pragma('journal_mode = DELETE');
+  db2.close();
+  log(`template batch ${FIRST_ID} made by FileBatch, aged one day, now ${status}`);
+}
+
+/** Copies the template database and adds rows until it holds `rows` batches (ids FIRST_ID upward), in ONE transaction. */
+function seedDb(template: string, dest: string, rows: number): number {
+  const started = performance.now();
+  fs.copyFileSync(template, dest);
+  const db = new Database(dest);
+  db.defaultSafeIntegers(true);
+  db.pragma('journal_mode = DELETE');
+  db.pragma('synchronous = OFF');
+  const row = db.prepare('SELECT * FROM batches WHERE id = ?').get(FIRST_ID) as Record<string, unknown>;
+  const cols = Object.keys(row);
+  const insert = db.prepare(`INSERT INTO batches (${cols.join(', ')}) VALUES (${cols.map((c) => '@' + c).join(', ')})`);
+  const values = { ...row };
+  db.transaction(() => {
+    for (let i = 1; i < rows; i++) {
+      values.id = BigInt(FIRST_ID + i);
+      insert.run(values);
+    }
+  })();
+  const count = Number(db.prepare('SELECT count(*) FROM batches').pluck().get());
+  db.close();
+  if (count !== rows) throw new Error(`seeded ${count} batches, expected ${rows}`);
+  return performance.now() - started;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks before loading: every target answers 200 with the expected document, at both ends of the id range
+
+async function verify(t: Target, name: string): Promise<void> {
+  for (const id of [t.idLo, t.idHi]) {
+    const r = await send(t.port, requestFor(t.kind, id));
+    if (r.status !== 200) throw new Error(`${name}: HTTP ${r.status} for id ${id}: ${r.body.slice(0, 300)}`);
+    if (t.server.name === 'ceiling') continue;
+    if (t.kind === 'filebatch') {
+      if (!r.body.includes('FileBatchResponse')) throw new Error(`${name}: unexpected answer ${r.body.slice(0, 300)}`);
+    } else {
+      const status = /<Status>(\w+)</.exec(r.body)?.[1];
+      if (!status || status === 'NotFound') throw new Error(`${name}: id ${id} not found: ${r.body.slice(0, 300)}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting helpers
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+/** The round reported for a target: the best req/s, or the median one (lower middle for an even count). */
+function pickRound(results: LoadResult[]): number {
+  const order = results.map((r, i) => ({ i, v: r.reqPerSec })).sort((a, b) => b.v - a.v);
+  return S.pick === 'best' ? order[0]!.i : order[Math.floor(order.length / 2)]!.i;
+}
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+const fmt = (n: number, d = 2) => n.toFixed(d);
+
+function table(headers: string[], rows: string[][], rightFrom = 1): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i >= rightFrom ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface TargetRow {
+  target: string;
+  kind: Kind;
+  reqPerSec: number;
+  ratioToCeiling: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  errorsAllRounds: number;
+  peakRssMb: number;
+  pickedRound: number;
+  roundsReqPerSec: number[];
+  rounds: LoadResult[];
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run 'npx tsc -p tsconfig.json' first (npm run bench does)`);
+  if (S.loader === 'wrk') {
+    try {
+      execFileSync('wrk', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string };
+      loaderVersion = `${e.stdout ?? ''}${e.stderr ?? ''}`.split('\n')[0]!.trim();
+    }
+  } else {
+    loaderVersion = 'autocannon ' + (JSON.parse(fs.readFileSync(require.resolve('autocannon/package.json'), 'utf8')) as { version: string }).version;
+  }
+  let commit = '';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    if (dirty) commit += ' (+ uncommitted changes)';
+  } catch {
+    /* not a git checkout */
+  }
+  const estimate =
+    (S.skip.has('main') ? 0 : 5 * S.warmup + S.rounds * 5 * S.duration) + (S.skip.has('scale') ? 0 : 2 * S.warmup + S.rounds * 2 * S.duration);
+  log(
+    `loader ${S.loader} (${loaderVersion || '?'}), ${S.connections} connections, ${S.duration} s per load, ${S.rounds} rounds, ` +
+      `warm-up ${S.warmup} s, report = ${S.pick} round; about ${Math.round(estimate / 60 * 10) / 10} min of load; temp dir ${tmp}`,
+  );
+
+  const busy = os.loadavg()[0]!;
+  if (busy > 0.5) {
+    log(`WARNING: 1-minute load average is ${busy.toFixed(2)} on ${os.cpus().length} CPUs before starting: other work will skew the figures`);
+  }
+  if (S.loader === 'autocannon') {
+    log('note: autocannon (one Node process) saturates well below what wrk drives; the ceiling and the ratios reflect that');
+  }
+  const result: Record<string, unknown> = {
+    loadAvgAtStart: busy,
+    date: new Date().toISOString(),
+    commit,
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? '',
+    loader: S.loader,
+    loaderVersion,
+    settings: { ...S, skip: [...S.skip] },
+  };
+
+  // --- 1. start-up -------------------------------------------------------------------------
+  let startup: { medianMs: number; minMs: number; maxMs: number; samplesMs: number[] } | null = null;
+  if (!S.skip.has('startup')) {
+    const port = await freePort();
+    const samples: number[] = [];
+    for (let i = 0; i < S.starts; i++) {
+      const dbPath = path.join(tmp, `startup-${i}.sqlite`);
+      const since = performance.now();
+      const p = spawnMock(`mock (start ${i + 1})`, port, dbPath);
+      const ms = await waitReady(p, port, since);
+      samples.push(ms);
+      await stop(p);
+    }
+    startup = { medianMs: median(samples), minMs: Math.min(...samples), maxMs: Math.max(...samples), samplesMs: samples };
+    log(`start-up (spawn -> first GetStatus 200) x${S.starts}: ${samples.map((s) => fmt(s, 0)).join(', ')} ms`);
+    result.startup = startup;
+  }
+
+  // --- seeding -------------------------------------------------------------------------------
+  const template = path.join(tmp, 'template.sqlite');
+  if (!S.skip.has('main') || !S.skip.has('scale')) await makeTemplate(template);
+
+  // --- 2. throughput -------------------------------------------------------------------------
+  let rows: TargetRow[] = [];
+  if (!S.skip.has('main')) {
+    const dbPath = path.join(tmp, 'main.sqlite');
+    const seedMs = seedDb(template, dbPath, S.smallRows);
+    log(`seeded ${fmtInt(S.smallRows)} batches in ${fmt(seedMs, 0)} ms`);
+    const [cPort, mPort] = [await freePort(), await freePort()];
+    const ceiling = spawnCeiling(cPort);
+    const mock = spawnMock('mock', mPort, dbPath);
+    await waitListening(ceiling, cPort);
+    await waitReady(mock, mPort, performance.now());
+    const idLo = FIRST_ID;
+    const idHi = FIRST_ID + S.smallRows - 1;
+    const specs: { name: string; t: Target }[] = [
+      { name: 'ceiling (node:http)', t: { port: cPort, kind: 'soap11', idLo, idHi, server: ceiling } },
+      { name: 'SOAP 1.1 GetStatus', t: { port: mPort, kind: 'soap11', idLo, idHi, server: mock } },
+      { name: 'SOAP 1.2 GetStatus', t: { port: mPort, kind: 'soap12', idLo, idHi, server: mock } },
+      { name: 'HTTP GET GetStatus', t: { port: mPort, kind: 'httpget', idLo, idHi, server: mock } },
+      { name: 'SOAP 1.1 FileBatch', t: { port: mPort, kind: 'filebatch', idLo, idHi, server: mock } },
+    ];
+    for (const s of specs) await verify(s.t, s.name);
+    log('every target answered 200 with the expected document');
+    if (S.warmup > 0) {
+      for (const s of specs) {
+        const r = await load(s.t, S.warmup);
+        log(`warm-up ${s.name}: ${fmtInt(r.reqPerSec)} req/s`);
+      }
+    }
+    const per = specs.map(() => [] as LoadResult[]);
+    for (let round = 0; round < S.rounds; round++) {
+      const idx = specs.map((_, i) => i);
+      const order = round % 2 === 0 ? idx : [...idx.slice(1), 0]; // even rounds: ceiling first; odd: ceiling last
+      for (const i of order) {
+        const r = await load(specs[i]!.t, S.duration);
+        per[i]!.push(r);
+        log(
+          `round ${round + 1}/${S.rounds} ${specs[i]!.name.padEnd(20)} ${fmtInt(r.reqPerSec).padStart(7)} req/s  p50 ${fmt(r.p50Ms)} ms  ` +
+            `p99 ${fmt(r.p99Ms)} ms  max ${fmt(r.maxMs, 1)} ms  errors ${r.errors}  RSS ${fmt(r.peakRssMb, 1)} MB  (loadavg ${r.loadAvgAtStart})`,
+        );
+      }
+    }
+    rows = specs.map((s, i) => {
+      const k = pickRound(per[i]!);
+      const r = per[i]![k]!;
+      return {
+        target: s.name,
+        kind: s.t.kind,
+        reqPerSec: r.reqPerSec,
+        ratioToCeiling: r.reqPerSec / per[0]![k]!.reqPerSec,
+        p50Ms: r.p50Ms,
+        p99Ms: r.p99Ms,
+        errors: r.errors,
+        errorsAllRounds: per[i]!.reduce((a, x) => a + x.errors, 0),
+        peakRssMb: r.peakRssMb,
+        pickedRound: k + 1,
+        roundsReqPerSec: per[i]!.map((x) => Math.round(x.reqPerSec)),
+        rounds: per[i]!,
+      };
+    });
+    const batchesAfter = await send(mPort, { method: 'GET', path: '/__admin/health', headers: {} }).catch(() => null);
+    await Promise.all([stop(ceiling), stop(mock)]);
+    if (mock.stderr.trim()) log(`mock stderr: ${mock.stderr.trim().slice(0, 500)}`);
+    result.main = { seededBatches: S.smallRows, seedMs, rows, health: batchesAfter?.body ? safeJson(batchesAfter.body) : null };
+  }
+
+  // --- 3. scale ------------------------------------------------------------------------------
+  let scale: { small: LoadResult; large: LoadResult; ratio: number; seedLargeMs: number; smallRounds: number[]; largeRounds: number[] } | null = null;
+  if (!S.skip.has('scale')) {
+    const smallDb = path.join(tmp, 'scale-small.sqlite');
+    const largeDb = path.join(tmp, 'scale-large.sqlite');
+    seedDb(template, smallDb, S.smallRows);
+    log(`seeding ${fmtInt(S.scaleRows)} batches in one transaction ...`);
+    const seedLargeMs = seedDb(template, largeDb, S.scaleRows);
+    log(`seeded ${fmtInt(S.scaleRows)} batches in ${fmt(seedLargeMs / 1000, 1)} s (${fmt(fs.statSync(largeDb).size / 1048576, 0)} MB file)`);
+    const [sPort, lPort] = [await freePort(), await freePort()];
+    const small = spawnMock('mock (1k)', sPort, smallDb);
+    const large = spawnMock('mock (1M)', lPort, largeDb);
+    await waitReady(small, sPort, performance.now());
+    await waitReady(large, lPort, performance.now());
+    const specs = [
+      { name: `${fmtInt(S.smallRows)} batches`, t: { port: sPort, kind: 'soap11' as Kind, idLo: FIRST_ID, idHi: FIRST_ID + S.smallRows - 1, server: small } },
+      { name: `${fmtInt(S.scaleRows)} batches`, t: { port: lPort, kind: 'soap11' as Kind, idLo: FIRST_ID, idHi: FIRST_ID + S.scaleRows - 1, server: large } },
+    ];
+    for (const s of specs) await verify(s.t, `scale ${s.name}`);
+    if (S.warmup > 0) for (const s of specs) await load(s.t, S.warmup);
+    const per: LoadResult[][] = [[], []];
+    for (let round = 0; round < S.rounds; round++) {
+      for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) {
+        const r = await load(specs[i]!.t, S.duration);
+        per[i]!.push(r);
+        log(
+          `scale round ${round + 1}/${S.rounds} ${specs[i]!.name.padEnd(18)} ${fmtInt(r.reqPerSec).padStart(7)} req/s  p50 ${fmt(r.p50Ms)} ms  ` +
+            `p99 ${fmt(r.p99Ms)} ms  max ${fmt(r.maxMs, 1)} ms  errors ${r.errors}  RSS ${fmt(r.peakRssMb, 1)} MB  (loadavg ${r.loadAvgAtStart})`,
+        );
+      }
+    }
+    await Promise.all([stop(small), stop(large)]);
+    const a = per[0]![pickRound(per[0]!)]!;
+    const b = per[1]![pickRound(per[1]!)]!;
+    scale = {
+      small: a,
+      large: b,
+      ratio: b.reqPerSec / a.reqPerSec,
+      seedLargeMs,
+      smallRounds: per[0]!.map((x) => Math.round(x.reqPerSec)),
+      largeRounds: per[1]!.map((x) => Math.round(x.reqPerSec)),
+    };
+    result.scale = { smallBatches: S.smallRows, largeBatches: S.scaleRows, ...scale };
+  }
+
+  // --- report --------------------------------------------------------------------------------
+  const out: string[] = [''];
+  out.push(
+    `cora-ocr-mock benchmark  ${result.date}  commit ${commit || '?'}  node ${process.version}  ${os.cpus().length} CPUs  ` +
+      `${S.loader} (${loaderVersion})  ${S.connections} connections x ${S.duration} s, ${S.rounds} rounds, ${S.pick} round per target`,
+  );
+  if (rows.length) {
+    out.push('');
+    out.push(
+      table(
+        ['target', 'req/s', 'x ceiling', 'p50 ms', 'p99 ms', 'errors', 'peak RSS MB', 'req/s by round'],
+        rows.map((r) => [
+          r.target,
+          fmtInt(r.reqPerSec),
+          fmt(r.ratioToCeiling),
+          fmt(r.p50Ms),
+          fmt(r.p99Ms),
+          r.errorsAllRounds === r.errors ? String(r.errors) : `${r.errors} (${r.errorsAllRounds} all)`,
+          fmt(r.peakRssMb, 1),
+          r.roundsReqPerSec.map(fmtInt).join(' / '),
+        ]),
+      ),
+    );
+    out.push('(x ceiling: against the ceiling in the same round; errors: non-2xx + socket errors; RSS of the server process, MiB)');
+  }
+  if (startup) {
+    out.push('');
+    out.push(
+      `start-up (spawn -> first GetStatus 200), ${S.starts} starts: median ${fmt(startup.medianMs, 0)} ms, ` +
+        `min ${fmt(startup.minMs, 0)} ms, max ${fmt(startup.maxMs, 0)} ms`,
+    );
+  }
+  if (scale) {
+    out.push('');
+    out.push(
+      `scale, SOAP 1.1 GetStatus: ${fmtInt(S.smallRows)} batches ${fmtInt(scale.small.reqPerSec)} req/s (p99 ${fmt(scale.small.p99Ms)} ms, ` +
+        `RSS ${fmt(scale.small.peakRssMb, 1)} MB) vs ${fmtInt(S.scaleRows)} batches ${fmtInt(scale.large.reqPerSec)} req/s ` +
+        `(p99 ${fmt(scale.large.p99Ms)} ms, RSS ${fmt(scale.large.peakRssMb, 1)} MB): ratio ${fmt(scale.ratio, 3)}; ` +
+        `${fmtInt(S.scaleRows)} seeded in ${fmt(scale.seedLargeMs / 1000, 1)} s`,
+    );
+  }
+
+  // --- targets -------------------------------------------------------------------------------
+  const targets: { target: string; value: string; pass: boolean | null }[] = [];
+  const soap11 = rows.find((r) => r.kind === 'soap11' && r.target.startsWith('SOAP'));
+  const fileBatch = rows.find((r) => r.kind === 'filebatch');
+  if (soap11) {
+    targets.push({ target: 'SOAP 1.1 GetStatus >= 25% of ceiling (aim 50%)', value: `${fmt(soap11.ratioToCeiling * 100, 1)}%`, pass: soap11.ratioToCeiling >= 0.25 });
+    targets.push({ target: 'SOAP 1.1 GetStatus p99 < 10 ms', value: `${fmt(soap11.p99Ms)} ms`, pass: soap11.p99Ms < 10 });
+  }
+  if (fileBatch) targets.push({ target: 'FileBatch >= 10% of ceiling', value: `${fmt(fileBatch.ratioToCeiling * 100, 1)}%`, pass: fileBatch.ratioToCeiling >= 0.1 });
+  if (startup) targets.push({ target: 'start-up median < 300 ms', value: `${fmt(startup.medianMs, 0)} ms`, pass: startup.medianMs < 300 });
+  const rssAll = [
+    ...rows.filter((r) => !r.target.startsWith('ceiling')).flatMap((r) => r.rounds.map((x) => x.peakRssMb)),
+    ...(scale ? [scale.small.peakRssMb, scale.large.peakRssMb] : []),
+  ];
+  if (rssAll.length) {
+    const peak = Math.max(...rssAll);
+    targets.push({ target: 'mock peak RSS under load < 120 MB (every load)', value: `${fmt(peak, 1)} MB`, pass: peak < 120 });
+  }
+  if (scale) targets.push({ target: `${fmtInt(S.scaleRows)} batches within 10% of ${fmtInt(S.smallRows)}`, value: `${fmt(scale.ratio * 100, 1)}%`, pass: scale.ratio >= 0.9 });
+  out.push('');
+  out.push('targets (issue 5):');
+  for (const t of targets) out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.target.padEnd(48)} ${t.value}`);
+  result.targets = targets;
+  process.stdout.write(out.join('\n') + '\n');
+
+  const resultsDir = path.join(BENCH_DIR, 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  // A partial run (BENCH_SKIP) never replaces the last full one.
+  const file = path.join(resultsDir, S.skip.size ? 'partial.json' : 'latest.json');
+  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  log(`wrote ${path.relative(ROOT, file)}`);
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s.slice(0, 500);
+  }
+}
+
+main().then(
+  () => {
+    cleanup();
+    process.exit(0);
+  },
+  (err) => {
+    process.stderr.write(`[bench] harness failed: ${(err as Error).stack ?? String(err)}\n`);
+    cleanup();
+    process.exit(1);
+  },
+);
