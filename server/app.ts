@@ -2,6 +2,7 @@
 // so tests and main.ts can start it on any port and close it cleanly.
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { AdminOptions } from './admin/routes';
 import { ControllableClock } from './batches/clock';
 import { BatchService } from './batches/service';
@@ -11,7 +12,7 @@ import { MockControl } from './control';
 import { loadFixtures } from './fixtures';
 import { Journal } from './journal';
 import { Logger, requestLogger } from './logger';
-import { AsmxHooks, createAsmxHandler, matchServicePath } from './soap/asmx';
+import { AsmxHooks, createAsmxHandler, matchServicePath, parseTarget } from './soap/asmx';
 import { ServiceDescription, loadServiceDescription } from './soap/wsdl';
 import { Delivery } from './transport';
 
@@ -58,7 +59,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   const hooks: AsmxHooks = {
     decide: (sr) => control.decide(sr),
     send(req, res, ex, started) {
-      const durationMs = Math.round(Number(process.hrtime.bigint() - started) / 1e3) / 1e3;
+      const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
       control.record(req, ex, durationMs);
       const transport = MockControl.deliveryOf(ex.decision);
       const line: Record<string, unknown> = {
@@ -150,10 +151,8 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     },
     (req: IncomingMessage, res: ServerResponse) => {
       if (refused.has(req.socket)) return; // already answered 503 by the connection cap
-      let url: URL;
-      try {
-        url = new URL(req.url ?? '/', 'http://localhost');
-      } catch {
+      const url = parseTarget(req.url ?? '/');
+      if (!url) {
         notFound(res);
         return;
       }
