@@ -165,9 +165,20 @@ function mockEnv(port: number, dbPath: string): NodeJS.ProcessEnv {
   return { ...env, PORT: String(port), HOST: '127.0.0.1', DB_PATH: dbPath, FIXTURES_DIR: 'none', FIRST_BATCH_ID: String(FIRST_ID) };
 }
 
-/** Production start: `node dist/server/main.js`, its stdout (one JSON line per request) to /dev/null. */
+/**
+ * The node flags of the production start, read from package.json's `start` script (the same
+ * flags as the Dockerfile's CMD), so the bench measures exactly what users run.
+ */
+const START_FLAGS: string[] = (() => {
+  const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start'] ?? '';
+  const m = /^node((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/server\/main\.js$/.exec(start.trim());
+  if (!m) throw new Error(`package.json start script is not 'node [--flags] dist/server/main.js': ${start}`);
+  return m[1]!.trim().split(/\s+/).filter(Boolean);
+})();
+
+/** Production start: `npm start`'s node command, its stdout (one JSON line per request) to /dev/null. */
 function spawnMock(name: string, port: number, dbPath: string): Proc {
-  return spawnTracked(name, process.execPath, [MAIN_JS], mockEnv(port, dbPath));
+  return spawnTracked(name, process.execPath, [...START_FLAGS, MAIN_JS], mockEnv(port, dbPath));
 }
 
 function spawnCeiling(port: number): Proc {

@@ -125,3 +125,12 @@ describe('start-up validation', () => {
     }
   });
 });
+
+describe('packaging', () => {
+  it("the Dockerfile's CMD runs node with the same flags as npm start", () => {
+    const root = path.resolve(__dirname, '..');
+    const start = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    const cmd = /^CMD (\[.*\])$/m.exec(fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8'))![1]!;
+    assert.deepEqual(JSON.parse(cmd), start.split(/\s+/));
+  });
+});
