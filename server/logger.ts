@@ -1,6 +1,7 @@
 // pino JSON lines on stdout; pretty-printed when asked for and pino-pretty (a dev dependency) is there.
 import pino, { Logger } from 'pino';
 import { Config } from './config';
+import { LogSink } from './logsink';
 
 export type { Logger };
 
@@ -14,12 +15,13 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logPretty'>): Lo
       // pino-pretty is absent in production installs; fall back to JSON lines.
     }
   }
-  // Asynchronous writes: a log line per request must not cost a blocking write syscall each.
+  // Asynchronous, batched writes (a log line per request must not cost a write syscall each);
   // main.ts flushes synchronously before the process exits.
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+  return pino(options, new LogSink(1));
 }
 
 type Stream = { write(line: string): unknown; flushSync?: () => void };
+// pino keeps the destination under this symbol; for JSON output it is our LogSink.
 const streamOf = (logger: Logger) => (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as Stream | undefined;
 
 /**
