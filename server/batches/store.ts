@@ -88,64 +88,55 @@ CREATE TABLE IF NOT EXISTS batch_history (
 CREATE INDEX IF NOT EXISTS batch_history_batch ON batch_history(batch_id);
 `;
 
-const num = (v: bigint | null): number => Number(v ?? 0);
 const json = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T));
+
+/** The columns that decide a batch's status; integers arrive as BigInt or number depending on the statement. */
+type TimingColumns = {
+  [K in 'created_at' | 'queued_ms' | 'processing_input_ms' | 'waiting_for_output_ms' | 'timeout_ms']: bigint | number;
+} & {
+  outcome: string | null;
+  hold: string | null;
+  anchor_status: string | null;
+  anchor_error: string | null;
+  anchor_at: bigint | number | null;
+  observed_status: string;
+  observed_error: string;
+};
+
+/** One mapping from those columns to the lifecycle's facts, for full reads and the status hot path alike. */
+function timingFacts(r: TimingColumns): Pick<StoredBatch, 'createdAt' | 'plan' | 'anchor' | 'observed'> {
+  const plan: TimingPlan = {
+    queuedMs: Number(r.queued_ms),
+    processingInputMs: Number(r.processing_input_ms),
+    waitingForOutputMs: Number(r.waiting_for_output_ms),
+    timeoutMs: Number(r.timeout_ms),
+    outcome: json<Outcome>(r.outcome),
+    hold: r.hold as Stage | null,
+  };
+  const anchor: Anchor | null =
+    r.anchor_status === null ? null : { status: r.anchor_status as Status, errorCode: r.anchor_error as ErrorCode, at: Number(r.anchor_at) };
+  return { createdAt: Number(r.created_at), plan, anchor, observed: { status: r.observed_status as Status, errorCode: r.observed_error as ErrorCode } };
+}
 
 function toBatch(r: BatchRow): StoredBatch {
   const request: FileBatchRequest = {
-    TimeOut: num(r.timeout_sec),
+    TimeOut: Number(r.timeout_sec),
     ExternalContext: r.external_context,
     InputFile: json<FileReference>(r.input_file),
     OCRProfile: r.ocr_profile,
     OutputFile: json<FileReference>(r.output_file),
     PutModel: r.put_model,
   };
-  const plan: TimingPlan = {
-    queuedMs: num(r.queued_ms),
-    processingInputMs: num(r.processing_input_ms),
-    waitingForOutputMs: num(r.waiting_for_output_ms),
-    timeoutMs: num(r.timeout_ms),
-    outcome: json<Outcome>(r.outcome),
-    hold: r.hold as Stage | null,
-  };
-  const anchor: Anchor | null =
-    r.anchor_status === null
-      ? null
-      : { status: r.anchor_status as Status, errorCode: r.anchor_error as ErrorCode, at: num(r.anchor_at) };
-  return {
-    id: r.id,
-    createdAt: num(r.created_at),
-    request,
-    metadata: json<ActivityMetadata>(r.metadata),
-    plan,
-    anchor,
-    observed: { status: r.observed_status as Status, errorCode: r.observed_error as ErrorCode },
-  };
+  return { id: r.id, request, metadata: json<ActivityMetadata>(r.metadata), ...timingFacts(r) };
 }
 
 /** Just what GetStatus needs: the facts that decide the status, and the ExternalContext to echo. */
 export interface StatusFacts extends Omit<Batch, 'request' | 'metadata'> {
   externalContext: string | null;
-  timeOutSec: number;
   observed: { status: Status; errorCode: ErrorCode };
 }
 
-interface StatusRow {
-  created_at: number;
-  timeout_sec: number;
-  external_context: string | null;
-  queued_ms: number;
-  processing_input_ms: number;
-  waiting_for_output_ms: number;
-  timeout_ms: number;
-  outcome: string | null;
-  hold: string | null;
-  anchor_status: string | null;
-  anchor_error: string | null;
-  anchor_at: number | null;
-  observed_status: string;
-  observed_error: string;
-}
+type StatusRow = TimingColumns & { external_context: string | null };
 
 /** The database cannot be opened or created; the message names DB_PATH and the cause. */
 export class StoreOpenError extends Error {}
@@ -230,7 +221,7 @@ export class BatchStore {
       // The hot path: only the columns GetStatus needs, as plain numbers (times fit a double).
       statusFacts: db
         .prepare(
-          `SELECT created_at, timeout_sec, external_context, queued_ms, processing_input_ms, waiting_for_output_ms,
+          `SELECT created_at, external_context, queued_ms, processing_input_ms, waiting_for_output_ms,
              timeout_ms, outcome, hold, anchor_status, anchor_error, anchor_at, observed_status, observed_error
            FROM batches WHERE id = ?`,
         )
@@ -303,22 +294,8 @@ export class BatchStore {
   statusFacts(id: bigint): StatusFacts | undefined {
     const r = this.stmts.statusFacts.get(id) as StatusRow | undefined;
     if (!r) return undefined;
-    return {
-      id,
-      createdAt: r.created_at,
-      externalContext: r.external_context,
-      timeOutSec: r.timeout_sec,
-      plan: {
-        queuedMs: r.queued_ms,
-        processingInputMs: r.processing_input_ms,
-        waitingForOutputMs: r.waiting_for_output_ms,
-        timeoutMs: r.timeout_ms,
-        outcome: r.outcome === null ? null : (JSON.parse(r.outcome) as Outcome),
-        hold: r.hold as Stage | null,
-      },
-      anchor: r.anchor_status === null ? null : { status: r.anchor_status as Status, errorCode: r.anchor_error as ErrorCode, at: r.anchor_at! },
-      observed: { status: r.observed_status as Status, errorCode: r.observed_error as ErrorCode },
-    };
+    const t = timingFacts(r); // copied field by field: no spread on the hot path
+    return { id, externalContext: r.external_context, createdAt: t.createdAt, plan: t.plan, anchor: t.anchor, observed: t.observed };
   }
 
   exists(id: bigint): boolean {

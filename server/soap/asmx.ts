@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { ActivityMetadata, FileBatchRequest } from '../batches/model';
-import { BatchEffects, BatchService, StatusResult } from '../batches/service';
+import { BatchEffects, BatchService } from '../batches/service';
 import {
   CACHE_ERROR,
   CACHE_OK,
@@ -80,6 +80,8 @@ export interface AsmxOptions {
   hooks: AsmxHooks;
 }
 
+/** A request answered without reaching an operation (refused, or a document like the WSDL). */
+const answered = (reply: Reply, error: string | null = null): Outcome => ({ reply, decision: null, resultStatus: null, error });
 const emptyReply = (status: number): Reply => ({ status, contentType: null, cacheControl: CACHE_ERROR, body: '' });
 const textError = (message: string, status = 500): Reply => ({
   status,
@@ -165,10 +167,6 @@ export function createAsmxHandler(opts: AsmxOptions) {
     return `http://${host}${pathname.slice(0, pathname.length - rest.length)}`;
   }
 
-  function statusReply(status: StatusResult) {
-    return { status: status.status, errorCode: status.errorCode, externalContext: status.externalContext };
-  }
-
   /** Runs an understood request through the rules and the domain. */
   function perform(sr: ServiceRequest, version: SoapVersion | null): Outcome {
     const decision = hooks.decide(sr);
@@ -188,8 +186,8 @@ export function createAsmxHandler(opts: AsmxOptions) {
     }
     const status = batches.status(sr.batchId);
     const reply = version
-      ? xmlOk(soapContentType(version), getStatusResponse(version, statusReply(status)))
-      : xmlOk(CONTENT_TYPE_SOAP11, batchOutputDocument(statusReply(status)));
+      ? xmlOk(soapContentType(version), getStatusResponse(version, status))
+      : xmlOk(CONTENT_TYPE_SOAP11, batchOutputDocument(status));
     return { reply, decision, resultStatus: status.status, error: null };
   }
 
@@ -213,13 +211,9 @@ export function createAsmxHandler(opts: AsmxOptions) {
       sr.operation = info.operation ?? null;
       sr.soapAction = info.soapAction ?? null;
       sr.metadata = info.metadata ?? null;
-      if (err instanceof BodyTooLarge) {
-        return { reply: textError('Maximum request length exceeded.', 413), decision: null, resultStatus: null, error: 'body too large' };
-      }
-      if (err instanceof HttpStatusError) return { reply: emptyReply(err.status), decision: null, resultStatus: null, error: err.message };
-      if (err instanceof VersionedFault) {
-        return { reply: faultReply(err.version, err.fault), decision: null, resultStatus: null, error: err.message };
-      }
+      if (err instanceof BodyTooLarge) return answered(textError('Maximum request length exceeded.', 413), 'body too large');
+      if (err instanceof HttpStatusError) return answered(emptyReply(err.status), err.message);
+      if (err instanceof VersionedFault) return answered(faultReply(err.version, err.fault), err.message);
       throw err;
     }
   }
@@ -230,9 +224,8 @@ export function createAsmxHandler(opts: AsmxOptions) {
     query: URLSearchParams,
     sr: ServiceRequest,
   ): Promise<Outcome> {
-    const refuse = (reply: Reply, error: string) => ({ reply, decision: null, resultStatus: null, error });
     sr.protocol = req.method === 'POST' ? 'httppost' : 'httpget';
-    if (method !== 'GetStatus') return refuse(textError(`${method} Web Service method name is not valid.`), 'unknown method');
+    if (method !== 'GetStatus') return answered(textError(`${method} Web Service method name is not valid.`), 'unknown method');
     sr.operation = 'GetStatus';
     let params = query;
     if (req.method === 'POST') {
@@ -240,14 +233,14 @@ export function createAsmxHandler(opts: AsmxOptions) {
       try {
         body = await readBody(req, opts.bodyLimitBytes);
       } catch (err) {
-        if (err instanceof BodyTooLarge) return refuse(textError('Maximum request length exceeded.', 413), 'body too large');
+        if (err instanceof BodyTooLarge) return answered(textError('Maximum request length exceeded.', 413), 'body too large');
         throw err;
       }
       const media = parseMediaType(req.headers['content-type']);
       if (media && media.type !== 'application/x-www-form-urlencoded') {
-        return refuse(textError(`Request format is invalid: ${req.headers['content-type']}.`), 'bad content type');
+        return answered(textError(`Request format is invalid: ${req.headers['content-type']}.`), 'bad content type');
       }
-      if (!media && body.length > 0) return refuse(textError('Request format is invalid: .'), 'no content type');
+      if (!media && body.length > 0) return answered(textError('Request format is invalid: .'), 'no content type');
       params = new URLSearchParams(body.toString('utf8'));
     }
     // Mock extension: real ASMX cannot carry the SOAP header over HTTP GET/POST, so the id may come as a parameter.
@@ -256,7 +249,7 @@ export function createAsmxHandler(opts: AsmxOptions) {
       try {
         sr.batchId = parseInt64(raw);
       } catch {
-        return refuse(textError(`Cannot convert ${raw} to System.Int64.`), 'bad id parameter');
+        return answered(textError(`Cannot convert ${raw} to System.Int64.`), 'bad id parameter');
       }
     }
     return perform(sr, null);
@@ -278,16 +271,15 @@ export function createAsmxHandler(opts: AsmxOptions) {
       error: null,
     };
     let outcome: Outcome;
-    const plain = (reply: Reply) => ({ reply, decision: null, resultStatus: null, error: null });
 
     if (rest === '' && (req.method === 'GET' || req.method === 'HEAD')) {
       const q = url.search.slice(1).toLowerCase();
       const base = serviceUrl(req, url.pathname, rest);
-      if (q === 'wsdl' || q.startsWith('wsdl=')) outcome = plain(xmlOk(CONTENT_TYPE_SOAP11, description.wsdl(base)));
-      else if (q === 'disco') outcome = plain(xmlOk(CONTENT_TYPE_SOAP11, description.disco(base)));
+      if (q === 'wsdl' || q.startsWith('wsdl=')) outcome = answered(xmlOk(CONTENT_TYPE_SOAP11, description.wsdl(base)));
+      else if (q === 'disco') outcome = answered(xmlOk(CONTENT_TYPE_SOAP11, description.disco(base)));
       else {
         const op = url.searchParams.get('op');
-        outcome = plain({
+        outcome = answered({
           status: 200,
           contentType: 'text/html; charset=utf-8',
           cacheControl: CACHE_OK,
@@ -299,7 +291,7 @@ export function createAsmxHandler(opts: AsmxOptions) {
     } else if (rest !== '' && (req.method === 'GET' || req.method === 'POST')) {
       outcome = await handleHttpMethod(req, rest.slice(1), url.searchParams, sr);
     } else {
-      outcome = { reply: textError(`Request format is unrecognized for method ${req.method}.`, 405), decision: null, resultStatus: null, error: 'method not allowed' };
+      outcome = answered(textError(`Request format is unrecognized for method ${req.method}.`, 405), 'method not allowed');
     }
     // Filled in place (no spread copies): this runs for every request.
     const ex = sr as Exchange;
