@@ -14,7 +14,7 @@ import { Journal } from './journal';
 import { Logger, requestLogger } from './logger';
 import { AsmxHooks, createAsmxHandler, matchServicePath, parseTarget } from './soap/asmx';
 import { ServiceDescription, loadServiceDescription } from './soap/wsdl';
-import { Delivery } from './transport';
+import { Delivery, writeReply } from './transport';
 
 export interface App {
   server: http.Server;
@@ -123,11 +123,9 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     return admin;
   };
 
-  const notFound = (res: ServerResponse) => {
-    const body = 'The resource cannot be found.';
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
-  };
+  const plainText = (res: ServerResponse, status: number, body: string) =>
+    writeReply(res, { status, contentType: 'text/plain; charset=utf-8', cacheControl: null, body });
+  const notFound = (res: ServerResponse) => plainText(res, 404, 'The resource cannot be found.');
 
   const onError = (res: ServerResponse, err: unknown) => {
     logger.error({ err }, 'unhandled error');
@@ -135,9 +133,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       res.destroy();
       return;
     }
-    const body = 'Internal server error.';
-    res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
+    plainText(res, 500, 'Internal server error.');
   };
 
   const refused = new WeakSet<Socket>();

@@ -12,7 +12,15 @@ import { RuleBook, RuleFacts } from './rules/engine';
 import { Decision, Exchange, ServiceRequest } from './soap/asmx';
 import { DeliveryFault } from './transport';
 
-export class SeedError extends Error {}
+/** A seed or forced status that cannot be applied; `pointer` names the offending field. */
+export class SeedError extends Error {
+  constructor(
+    readonly pointer: string,
+    detail: string,
+  ) {
+    super(`${pointer}: ${detail}`);
+  }
+}
 
 const NO_DECISION: Decision = Object.freeze({ ruleIds: Object.freeze([]) as unknown as string[] });
 
@@ -82,10 +90,10 @@ export class MockControl {
     let anchor: Anchor | undefined;
     if (seed.status) {
       const errorCode = (seed.errorCode ?? (seed.status === 'Failed' ? undefined : 'NoError')) as ErrorCode | undefined;
-      if (!errorCode) throw new SeedError('/errorCode: a Failed batch needs an errorCode');
+      if (!errorCode) throw new SeedError('/errorCode', 'a Failed batch needs an errorCode');
       anchor = { status: seed.status as Status, errorCode, at: createdAt };
     } else if (seed.errorCode) {
-      throw new SeedError('/errorCode: errorCode goes with status');
+      throw new SeedError('/errorCode', 'errorCode goes with status');
     }
     const effects: BatchEffects = {};
     if (seed.timings) effects.timings = seed.timings;
@@ -109,8 +117,8 @@ export class MockControl {
   /** Forces a status; Failed needs an error code, the others default to NoError. */
   force(id: bigint, status: Status, errorCode?: ErrorCode) {
     const code = errorCode ?? (status === 'Failed' ? undefined : 'NoError');
-    if (!code) throw new SeedError('/errorCode: forcing Failed needs an errorCode');
-    if (!isTerminal(status) && code !== 'NoError') throw new SeedError(`/errorCode: ${status} goes with NoError`);
+    if (!code) throw new SeedError('/errorCode', 'forcing Failed needs an errorCode');
+    if (!isTerminal(status) && code !== 'NoError') throw new SeedError('/errorCode', `${status} goes with NoError`);
     return this.batches.force(id, status, code);
   }
 

@@ -40,7 +40,7 @@ export function toProblem(err: unknown): Problem | null {
   if (err instanceof Problem) return err;
   if (err instanceof ValidationError) return badRequest(err.message, err.pointer);
   if (err instanceof RuleError) return badRequest(`${err.path || '/'}: ${err.message}`, err.path);
-  if (err instanceof SeedError) return badRequest(err.message, err.message.split(':')[0]);
+  if (err instanceof SeedError) return badRequest(err.message, err.pointer);
   if (err instanceof DuplicateRuleError || err instanceof DuplicateBatchError) return new Problem(409, 'Conflict', err.message);
   if (err instanceof BatchNotFoundError) return notFound(err.message);
   const e = err as { type?: string; status?: number; message?: string };

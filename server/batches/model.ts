@@ -36,13 +36,9 @@ export const TERMINAL_STATUSES = ['Completed', 'Aborted', 'Failed'] as const;
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 
 export const isStatus = (v: unknown): v is Status => typeof v === 'string' && (STATUSES as readonly string[]).includes(v);
-export const isErrorCode = (v: unknown): v is ErrorCode =>
-  typeof v === 'string' && (ERROR_CODES as readonly string[]).includes(v);
 export const isStage = (v: unknown): v is Stage => typeof v === 'string' && (STAGES as readonly string[]).includes(v);
 export const isTerminal = (v: unknown): v is TerminalStatus =>
   typeof v === 'string' && (TERMINAL_STATUSES as readonly string[]).includes(v);
-export const isOutcomePoint = (v: unknown): v is OutcomePoint =>
-  typeof v === 'string' && (OUTCOME_POINTS as readonly string[]).includes(v);
 
 export interface FileReference {
   Connection: string | null;

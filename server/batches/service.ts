@@ -64,10 +64,6 @@ export class BatchService {
     this.policy = policy;
   }
 
-  getPolicy(): BatchPolicy {
-    return this.policy;
-  }
-
   planFor(request: FileBatchRequest, effects: BatchEffects = {}): TimingPlan {
     const t = { ...this.policy.timings, ...effects.timings };
     return {
@@ -87,9 +83,9 @@ export class BatchService {
     effects?: BatchEffects,
     seed: { id?: bigint; createdAt?: number; anchor?: Anchor; source?: string } = {},
   ): bigint {
-    const createdAt = seed.createdAt ?? this.clock.now();
-    const facts = { createdAt, request, metadata, plan: this.planFor(request, effects), anchor: seed.anchor ?? null };
     const now = this.clock.now();
+    const createdAt = seed.createdAt ?? now;
+    const facts = { createdAt, request, metadata, plan: this.planFor(request, effects), anchor: seed.anchor ?? null };
     const past = timeline(facts, Math.max(now, createdAt));
     const current = past[past.length - 1]!;
     return this.store.transaction(() => {
