@@ -27,9 +27,47 @@ function malform(body: string): string {
   return cut > 0 ? `${body.slice(0, cut)}<unclosed attr="x>&bogus;</broken>` : `${body}<`;
 }
 
+/**
+ * Answers finished during one event-loop turn, written back to back at the end of it (the check
+ * phase). Why: a write to a socket whose peer sleeps in epoll wakes that peer, and a cross-CPU
+ * wake-up costs more than the rest of the request (measured on a 2-core VM: 20 µs of kernel time
+ * per GetStatus). Written in a burst, a client's event loop collects many answers per wake-up.
+ * The delay is bounded by the turn itself: under light load a turn holds one request.
+ */
+class Outbox {
+  private responses: ServerResponse[] = [];
+  private replies: Reply[] = [];
+  private heads: boolean[] = [];
+  private scheduled = false;
+
+  add(res: ServerResponse, reply: Reply, head: boolean): void {
+    this.responses.push(res);
+    this.replies.push(reply);
+    this.heads.push(head);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    const { responses, replies, heads } = this;
+    this.responses = [];
+    this.replies = [];
+    this.heads = [];
+    this.scheduled = false;
+    for (let i = 0; i < responses.length; i++) {
+      const res = responses[i]!;
+      // The client may have gone meanwhile; its socket is already destroyed.
+      if (!res.destroyed) writeReply(res, replies[i]!, heads[i]!);
+    }
+  };
+}
+
 /** Responses held open (noResponse, dribble, delay), so shutdown can end them at once. */
 export class Delivery {
   private readonly pending = new Set<ServerResponse>();
+  private readonly outbox = new Outbox();
 
   constructor(private readonly draw: (ruleId: string) => number) {}
 
@@ -41,7 +79,7 @@ export class Delivery {
   /** Writes `reply`, applying `fault` if any. */
   deliver(res: ServerResponse, reply: Reply, fault: DeliveryFault | null, ruleId: string | null, head: boolean): void {
     if (!fault) {
-      writeReply(res, reply, head);
+      this.outbox.add(res, reply, head);
       return;
     }
     const socket = res.socket;
