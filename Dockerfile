@@ -63,4 +63,4 @@ HEALTHCHECK --interval=2s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/__admin/health',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))"]
 
 # The same node flags as package.json's start script: a bounded heap keeps RSS low under load.
-CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=256", "dist/server/main.js"]
+CMD ["node", "--max-semi-space-size=2", "--max-old-space-size=256", "dist/server/main.js"]
