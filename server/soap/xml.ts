@@ -2,6 +2,7 @@
 // tree with positions. DTDs are refused outright (no entity can ever be declared, so none can be
 // expanded or fetched), and depth, element count and attribute count are bounded.
 import { SaxesParser, SaxesTagNS } from 'saxes';
+import { parseCommonXml } from './fastxml';
 
 export interface XmlAttribute {
   local: string;
@@ -140,8 +141,14 @@ class TreeBuilder {
 
 const builder = new TreeBuilder();
 
-export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
+/** Parses with the full reader (saxes) only. */
+export function parseXmlFull(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
   return builder.parse(source, limits);
+}
+
+/** Parses a document: common envelopes take the one-pass fast path, all else the full reader. */
+export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
+  return parseCommonXml(source, limits) ?? builder.parse(source, limits);
 }
 
 export const attr = (el: XmlElement, ns: string, local: string): string | undefined =>
