@@ -165,6 +165,8 @@ describe('XML fast path', () => {
     assert.ok(agrees('<a><b><c/></b></a>', limits));
     assert.ok(agrees('<a><b/><b/><b/></a>', limits));
     assert.ok(agrees('<a x="1" y="2"/>', limits));
+    // Counted as the full reader counts, whatever the limit's value.
+    for (const maxAttributes of [1.5, -1, 0]) assert.equal(parseCommonXml('<a x="1" y="2"/>', { ...limits, maxAttributes }), null);
   });
 
   it('generated documents in and around the subset: the same tree whenever it answers', (t) => {

@@ -173,7 +173,7 @@ export function parseCommonXml(source: string, limits: XmlLimits): XmlElement | 
         if (c < SPACE || c >= DEL || c === LT || c === AMP) return null;
       }
       if (j >= n) return null;
-      if (count === limits.maxAttributes) return null;
+      if (count + 1 > limits.maxAttributes) return null; // as the full reader counts: ++count > max
       names[count] = s.slice(i, attrEnd);
       values[count] = s.slice(attrEnd + 2, j);
       count++;
