@@ -53,7 +53,10 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     store.close();
     throw err;
   }
-  const delivery = new Delivery((ruleId) => control.rules.draw(ruleId));
+  const delivery = new Delivery(
+    (ruleId) => control.rules.draw(ruleId),
+    (res, err) => onError(res, err),
+  );
 
   const logRequest = requestLogger(logger, config.logPretty);
   const hooks: AsmxHooks = {

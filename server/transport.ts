@@ -35,6 +35,8 @@ function malform(body: string): string {
  * The delay is bounded by the turn itself: under light load a turn holds one request.
  */
 class Outbox {
+  constructor(private readonly onError: (res: ServerResponse, err: unknown) => void) {}
+
   private responses: ServerResponse[] = [];
   private replies: Reply[] = [];
   private heads: boolean[] = [];
@@ -59,7 +61,13 @@ class Outbox {
     for (let i = 0; i < responses.length; i++) {
       const res = responses[i]!;
       // The client may have gone meanwhile; its socket is already destroyed.
-      if (!res.destroyed) writeReply(res, replies[i]!, heads[i]!);
+      if (res.destroyed) continue;
+      try {
+        writeReply(res, replies[i]!, heads[i]!);
+      } catch (err) {
+        // Outside the request's own call stack now: one bad answer must not cost the others (or the process).
+        this.onError(res, err);
+      }
     }
   };
 }
@@ -67,9 +75,15 @@ class Outbox {
 /** Responses held open (noResponse, dribble, delay), so shutdown can end them at once. */
 export class Delivery {
   private readonly pending = new Set<ServerResponse>();
-  private readonly outbox = new Outbox();
+  private readonly outbox: Outbox;
 
-  constructor(private readonly draw: (ruleId: string) => number) {}
+  constructor(
+    private readonly draw: (ruleId: string) => number,
+    /** Called when an answer cannot be written (it answers 500, or ends the connection). */
+    onError: (res: ServerResponse, err: unknown) => void,
+  ) {
+    this.outbox = new Outbox(onError);
+  }
 
   private track(res: ServerResponse): void {
     this.pending.add(res);

@@ -225,6 +225,13 @@ describe('problems', () => {
     ['a batch effect on GetStatus', 'POST /__admin/rules', '{"match":{"operation":"GetStatus"},"hold":"Queued"}', 400, /cannot match GetStatus/],
     ['a bad regex', 'POST /__admin/rules', '{"match":{"externalContext":"("},"hold":"Queued"}', 400, /regular expression/],
     ['an unknown fault type', 'POST /__admin/rules', '{"fault":{"type":"explode"}}', 400, /\/fault\/type: must be one of delay/],
+    [
+      'a Content-Type no header can carry',
+      'POST /__admin/rules',
+      '{"fault":{"type":"httpStatus","status":503,"contentType":"text/plain\\r\\nX-Injected: 1"}}',
+      400,
+      /\/fault\/contentType: must be usable as an HTTP header value/,
+    ],
     ['a non-numeric id', 'GET /__admin/batches/abc', undefined, 400, /not a MasterWorkflowInstanceId/],
     ['an unknown query parameter', 'GET /__admin/batches?colour=red', undefined, 400, /unknown query parameter "colour"/],
     ['an unknown route', 'GET /__admin/nothing', undefined, 404, /no admin route/],

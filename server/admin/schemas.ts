@@ -7,6 +7,8 @@ const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` })
 
 const nonNegInt = { type: 'integer', minimum: 0 };
 const ms = { type: 'integer', minimum: 0, maximum: 315_360_000_000 };
+/** What node accepts in a header value: tab, visible ASCII, space, Latin-1 (no CR, LF or other controls). */
+export const HEADER_VALUE_PATTERN = '^[\\t\\x20-\\x7e\\x80-\\xff]*$';
 /** A 64-bit id: a decimal string (exact), or a JSON integer when it is small enough to be exact. */
 const batchId = {
   oneOf: [
@@ -79,7 +81,7 @@ export const schemas: Record<string, Schema> = {
           type: { const: 'httpStatus' },
           status: { type: 'integer', minimum: 200, maximum: 599 },
           body: { type: 'string' },
-          contentType: { type: 'string' },
+          contentType: { type: 'string', pattern: HEADER_VALUE_PATTERN, description: 'Content-Type of the answer (an HTTP header value)' },
         },
         description: 'Answer this HTTP status and body instead of running the operation',
       },

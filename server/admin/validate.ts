@@ -1,7 +1,7 @@
 // Validates admin request bodies and fixture files against the shared schemas (compiled ahead of
 // time into validators.generated.ts), reporting the first problem with a JSON pointer to it.
 import * as generated from './validators.generated';
-import { schemas } from './schemas';
+import { HEADER_VALUE_PATTERN, schemas } from './schemas';
 import type { VALIDATED } from './build-validators';
 
 export class ValidationError extends Error {
@@ -38,6 +38,8 @@ export function validate<T>(schemaName: (typeof VALIDATED)[number], value: unkno
     const branches = (schemas['TransportFault']!['oneOf'] as { properties: { type: { const: string } } }[]).map((b) => b.properties.type.const);
     pointer = `${pointer}/type`;
     message = `must be one of ${branches.join(', ')}`;
+  } else if (err.keyword === 'pattern' && err.params['pattern'] === HEADER_VALUE_PATTERN) {
+    message = 'must be usable as an HTTP header value (no CR, LF or other control characters)';
   } else if (err.keyword === 'required') {
     message = `missing required field "${err.params['missingProperty'] as string}"`;
   }
