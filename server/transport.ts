@@ -27,6 +27,22 @@ function malform(body: string): string {
   return cut > 0 ? `${body.slice(0, cut)}<unclosed attr="x>&bogus;</broken>` : `${body}<`;
 }
 
+type OnWriteError = (res: ServerResponse, err: unknown) => void;
+
+/**
+ * Writes `reply` from a timer or the check phase, i.e. outside the request's own call stack: a
+ * client that has gone is skipped, and a write that throws goes to `onError` rather than escaping
+ * as an uncaught exception (one bad answer must not cost the others, or the process).
+ */
+function writeLater(res: ServerResponse, reply: Reply, head: boolean, onError: OnWriteError): void {
+  if (res.destroyed) return;
+  try {
+    writeReply(res, reply, head);
+  } catch (err) {
+    onError(res, err);
+  }
+}
+
 /**
  * Answers finished during one event-loop turn, written back to back at the end of it (the check
  * phase). Why: a write to a socket whose peer sleeps in epoll wakes that peer, and a cross-CPU
@@ -35,7 +51,7 @@ function malform(body: string): string {
  * The delay is bounded by the turn itself: under light load a turn holds one request.
  */
 class Outbox {
-  constructor(private readonly onError: (res: ServerResponse, err: unknown) => void) {}
+  constructor(private readonly onError: OnWriteError) {}
 
   private responses: ServerResponse[] = [];
   private replies: Reply[] = [];
@@ -58,17 +74,7 @@ class Outbox {
     this.replies = [];
     this.heads = [];
     this.scheduled = false;
-    for (let i = 0; i < responses.length; i++) {
-      const res = responses[i]!;
-      // The client may have gone meanwhile; its socket is already destroyed.
-      if (res.destroyed) continue;
-      try {
-        writeReply(res, replies[i]!, heads[i]!);
-      } catch (err) {
-        // Outside the request's own call stack now: one bad answer must not cost the others (or the process).
-        this.onError(res, err);
-      }
-    }
+    for (let i = 0; i < responses.length; i++) writeLater(responses[i]!, replies[i]!, heads[i]!, this.onError);
   };
 }
 
@@ -80,7 +86,7 @@ export class Delivery {
   constructor(
     private readonly draw: (ruleId: string) => number,
     /** Called when an answer cannot be written (it answers 500, or ends the connection). */
-    onError: (res: ServerResponse, err: unknown) => void,
+    private readonly onError: OnWriteError,
   ) {
     this.outbox = new Outbox(onError);
   }
@@ -102,9 +108,7 @@ export class Delivery {
         const ms =
           fault.ms ?? Math.round(fault.minMs! + (fault.maxMs! - fault.minMs!) * this.draw(ruleId ?? ''));
         this.track(res);
-        const timer = setTimeout(() => {
-          if (!res.destroyed) writeReply(res, reply, head);
-        }, ms);
+        const timer = setTimeout(() => writeLater(res, reply, head, this.onError), ms);
         res.on('close', () => clearTimeout(timer));
         return;
       }
