@@ -665,6 +665,8 @@ async function main(): Promise<void> {
     uniformRatio: number;
     seedLargeMs: number;
     rounds: Record<'small' | 'recent' | 'uniform', number[]>;
+    /** Peak RSS of every scale round, for the RSS target. */
+    peakRssMb: number[];
   } | null = null;
   if (!S.skip.has('scale')) {
     const smallDb = path.join(tmp, 'scale-small.sqlite');
@@ -709,6 +711,7 @@ async function main(): Promise<void> {
       uniformRatio: c.reqPerSec / a.reqPerSec,
       seedLargeMs,
       rounds: { small: per[0]!.map((x) => Math.round(x.reqPerSec)), recent: per[1]!.map((x) => Math.round(x.reqPerSec)), uniform: per[2]!.map((x) => Math.round(x.reqPerSec)) },
+      peakRssMb: per.flat().map((x) => x.peakRssMb),
     };
     result.scale = { smallBatches: S.smallRows, largeBatches: S.scaleRows, ...scale };
   }
@@ -771,7 +774,7 @@ async function main(): Promise<void> {
   if (startup) targets.push({ target: 'start-up median < 300 ms', value: `${fmt(startup.medianMs, 0)} ms`, pass: startup.medianMs < 300 });
   const rssAll = [
     ...rows.filter((r) => !r.target.startsWith('ceiling')).flatMap((r) => r.rounds.map((x) => x.peakRssMb)),
-    ...(scale ? [scale.small.peakRssMb, scale.recent.peakRssMb, scale.uniform.peakRssMb] : []),
+    ...(scale ? scale.peakRssMb : []),
   ];
   if (rssAll.length) {
     const peak = Math.max(...rssAll);
@@ -784,7 +787,8 @@ async function main(): Promise<void> {
   }
   out.push('');
   out.push('targets (issue 5):');
-  for (const t of targets) out.push(`  ${t.pass === null ? 'INFO' : t.pass ? 'PASS' : 'FAIL'}  ${t.target.padEnd(48)} ${t.value}`);
+  const width = Math.max(...targets.map((t) => t.target.length));
+  for (const t of targets) out.push(`  ${t.pass === null ? 'INFO' : t.pass ? 'PASS' : 'FAIL'}  ${t.target.padEnd(width)}  ${t.value}`);
   result.targets = targets;
   process.stdout.write(out.join('\n') + '\n');
 

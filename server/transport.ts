@@ -39,7 +39,11 @@ function writeLater(res: ServerResponse, reply: Reply, head: boolean, onError: O
   try {
     writeReply(res, reply, head);
   } catch (err) {
-    onError(res, err);
+    try {
+      onError(res, err);
+    } catch {
+      res.destroy();
+    }
   }
 }
 
@@ -68,7 +72,8 @@ class Outbox {
     }
   }
 
-  private readonly flush = (): void => {
+  /** Writes what is queued now (also called before a fault destroys a socket, to keep answers in order). */
+  readonly flush = (): void => {
     const { responses, replies, heads } = this;
     this.responses = [];
     this.replies = [];
@@ -102,7 +107,11 @@ export class Delivery {
       this.outbox.add(res, reply, head);
       return;
     }
-    const socket = res.socket;
+    // Answers still queued go out first: a fault below may destroy a socket that a pipelined,
+    // earlier answer is waiting to use. Faults are rare; an early flush costs nothing.
+    this.outbox.flush();
+    // A pipelined request's response gets its socket only once the answers before it are done.
+    const socket = res.socket ?? res.req.socket;
     switch (fault.type) {
       case 'delay': {
         const ms =

@@ -2,6 +2,7 @@
 // and every transport fault as real clients see it.
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import * as soap from 'soap';
@@ -272,6 +273,29 @@ describe('transport faults, seen by real clients', () => {
       const took = Date.now() - t;
       assert.ok(took >= 45 && took < 1000, `took ${took}`);
     }
+  });
+
+  it('reset behind a pipelined request: the earlier answer still arrives, then the connection ends', { timeout: 10_000 }, async () => {
+    await admin.addRule({ match: { operation: 'FileBatch' }, times: 1, fault: { type: 'reset' } });
+    const post = (op: string, body: string) =>
+      `POST ${new URL(mock.serviceUrl).pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml; charset=utf-8\r\n` +
+      `SOAPAction: "${API_NS}${op}"\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const first = post('GetStatus', envelope('1.1', `<GetStatus xmlns="${API_NS}"/>`));
+    const second = post('FileBatch', envelope('1.1', `<FileBatch xmlns="${API_NS}"><TimeOut>1</TimeOut><OCRProfile>p</OCRProfile><PutModel>m</PutModel></FileBatch>`));
+    const received = await new Promise<{ data: string; error: string | undefined }>((resolve) => {
+      const socket = net.connect(Number(new URL(mock.origin).port), '127.0.0.1', () => socket.write(first + second));
+      let data = '';
+      let error: string | undefined;
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => (data += d));
+      socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code));
+      socket.on('close', () => resolve({ data, error }));
+    });
+    assert.match(received.data, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.ok(received.data.includes('<Status>NotFound</Status>'), received.data);
+    // One answer, then the connection ends (reset, or closed if the reset raced the write).
+    assert.equal(received.data.match(/HTTP\/1\.1/g)?.length, 1);
+    assert.ok(received.error === undefined || received.error === 'ECONNRESET', received.error);
   });
 
   it('reset on FileBatch: the client never learns the id, but the batch was created', async () => {

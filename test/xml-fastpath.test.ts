@@ -165,6 +165,11 @@ describe('XML fast path', () => {
     assert.ok(agrees('<a><b><c/></b></a>', limits));
     assert.ok(agrees('<a><b/><b/><b/></a>', limits));
     assert.ok(agrees('<a x="1" y="2"/>', limits));
+    // Many namespace declarations in scope: saxes takes them (each name lookup would walk them all).
+    const decls = (n: number) => Array.from({ length: n }, (_, k) => ` xmlns:p${k}="urn:${k}"`).join('');
+    assert.ok(agrees(`<a${decls(32)}><p31:b/></a>`));
+    assert.equal(parseCommonXml(`<a${decls(33)}><p32:b/></a>`, DEFAULT_XML_LIMITS), null);
+    assert.equal(parseXml(`<a${decls(33)}><p32:b/></a>`).children[0]!.ns, 'urn:32');
     // Counted as the full reader counts, whatever the limit's value.
     for (const maxAttributes of [1.5, -1, 0]) assert.equal(parseCommonXml('<a x="1" y="2"/>', { ...limits, maxAttributes }), null);
   });

@@ -24,6 +24,9 @@ const BANG = 33;
 const QMARK = 63;
 const DEL = 127;
 
+/** Namespace declarations in scope at once beyond which the full reader takes the document. */
+const MAX_DECLARATIONS = 32;
+
 /** ASCII name characters: 1 = may start a name part, 2 = may continue one. */
 const NAME = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
@@ -192,6 +195,9 @@ export function parseCommonXml(source: string, limits: XmlLimits): XmlElement | 
       // The full reader trims namespace names and refuses the reserved ones; leave all that to it.
       if (uri.includes(' ') || uri === XMLNS_URI || uri === XML_URI || prefix === 'xml' || prefix === 'xmlns') return null;
       if (prefix !== '' && uri === '') return null;
+      // Lookups walk the declarations in scope; real envelopes have a handful, so a document with
+      // many is left to saxes rather than made to cost (depth x attributes) per name.
+      if (declared === MAX_DECLARATIONS) return null;
       prefixes[declared] = prefix;
       uris[declared] = uri;
       declared++;
