@@ -9,6 +9,9 @@ export const SOAP11_ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
 export const SOAP12_ENV = 'http://www.w3.org/2003/05/soap-envelope';
 export const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
 export const XSD_NS = 'http://www.w3.org/2001/XMLSchema';
+/** Reserved by Namespaces in XML: the namespaces of the xmlns and xml prefixes. */
+export const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
+export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
 export const OPERATIONS = ['FileBatch', 'GetStatus'] as const;
 export type Operation = (typeof OPERATIONS)[number];

@@ -4,10 +4,8 @@
 // outside that subset, valid or not; the full reader then decides, errors included. So this file
 // never judges a document, it only recognises easy ones. test/xml-fastpath.test.ts checks the
 // "same tree" claim against saxes on real client envelopes, generated documents and mutations.
+import { XMLNS_NS, XML_NS } from './constants';
 import type { XmlAttribute, XmlElement, XmlLimits } from './xml';
-
-const XMLNS_URI = 'http://www.w3.org/2000/xmlns/';
-const XML_URI = 'http://www.w3.org/XML/1998/namespace';
 
 const TAB = 9;
 const LF = 10;
@@ -193,7 +191,7 @@ export function parseCommonXml(source: string, limits: XmlLimits): XmlElement | 
       else continue;
       const uri = values[k]!;
       // The full reader trims namespace names and refuses the reserved ones; leave all that to it.
-      if (uri.includes(' ') || uri === XMLNS_URI || uri === XML_URI || prefix === 'xml' || prefix === 'xmlns') return null;
+      if (uri.includes(' ') || uri === XMLNS_NS || uri === XML_NS || prefix === 'xml' || prefix === 'xmlns') return null;
       if (prefix !== '' && uri === '') return null;
       // Lookups walk the declarations in scope; real envelopes have a handful, so a document with
       // many is left to saxes rather than made to cost (depth x attributes) per name.

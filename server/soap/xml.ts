@@ -2,6 +2,7 @@
 // tree with positions. DTDs are refused outright (no entity can ever be declared, so none can be
 // expanded or fetched), and depth, element count and attribute count are bounded.
 import { SaxesParser, SaxesTagNS } from 'saxes';
+import { XMLNS_NS } from './constants';
 import { parseCommonXml } from './fastxml';
 
 export interface XmlAttribute {
@@ -37,7 +38,6 @@ export interface XmlLimits {
 
 export const DEFAULT_XML_LIMITS: XmlLimits = { maxDepth: 48, maxElements: 5000, maxAttributes: 64 };
 
-const XMLNS_URI = 'http://www.w3.org/2000/xmlns/';
 
 /**
  * One saxes parser, its handlers bound once and reused for every document: setting a parser up
@@ -78,7 +78,7 @@ class TreeBuilder {
       for (const key in tag.attributes) {
         if (++count > this.limits.maxAttributes) throw new XmlSyntaxError('too many attributes');
         const a = tag.attributes[key]!;
-        if (a.uri === XMLNS_URI || a.name === 'xmlns') continue;
+        if (a.uri === XMLNS_NS || a.name === 'xmlns') continue;
         attrs.push({ local: a.local, ns: a.uri, value: a.value });
       }
       const el: XmlElement = {
