@@ -8,13 +8,13 @@ import { ControllableClock } from './batches/clock';
 import { BatchService } from './batches/service';
 import { BatchStore } from './batches/store';
 import { Config } from './config';
-import { MockControl } from './control';
-import { loadFixtures } from './fixtures';
-import { Journal } from './journal';
-import { Logger, requestLogger } from './logger';
+import { MockControl } from './control/facade';
+import { loadFixtures } from './control/fixtures';
+import { Journal } from './control/journal';
+import { Logger, requestLogger } from './log/logger';
 import { AsmxHooks, createAsmxHandler, matchServicePath, parseTarget } from './soap/asmx';
 import { ServiceDescription, loadServiceDescription } from './soap/wsdl';
-import { Delivery, writeReply } from './transport';
+import { Delivery, writeReply } from './http/delivery';
 
 export interface App {
   server: http.Server;

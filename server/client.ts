@@ -1,8 +1,8 @@
 // A typed client for the admin API, for test suites written in TypeScript (and the CLI).
 import type { ClockState } from './batches/clock';
 import type { ErrorCode, Stage, Status } from './batches/model';
-import type { BatchSeed } from './fixtures';
-import type { JournalEntry } from './journal';
+import type { BatchSeed } from './control/fixtures';
+import type { JournalEntry } from './control/journal';
 import type { Rule, RuleInput } from './rules/model';
 
 export type { BatchSeed, ClockState, ErrorCode, JournalEntry, Rule, RuleInput, Stage, Status };

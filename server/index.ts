@@ -1,8 +1,8 @@
 // The package's public API: the admin client for TypeScript test suites, and the app for embedding.
 export { AdminClient, AdminError } from './client';
 export type { AdminClientOptions, BatchJson, FileReferenceJson, RequestFilter } from './client';
-export type { BatchSeed } from './fixtures';
-export type { JournalEntry } from './journal';
+export type { BatchSeed } from './control/fixtures';
+export type { JournalEntry } from './control/journal';
 export type { Rule, RuleInput, RuleMatch, TransportFault } from './rules/model';
 export type { ClockState } from './batches/clock';
 export { STATUSES, ERROR_CODES } from './batches/model';

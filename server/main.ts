@@ -2,7 +2,7 @@
 // Entry point: validate config once, build the app, listen, and shut down cleanly on signals.
 import { buildApp } from './app';
 import { ConfigError, loadConfig, usage } from './config';
-import { createLogger, flushLogger } from './logger';
+import { createLogger, flushLogger } from './log/logger';
 
 /** One clear line on stderr and a non-zero exit: start-up problems are the user's to fix, not stack traces. */
 function die(message: string, code = 1): never {

@@ -329,7 +329,7 @@ describe('health and OpenAPI', () => {
 describe('precompiled validators', () => {
   it('validators.generated.ts is in sync with schemas.ts (run npm run build:validators)', async () => {
     const fs = await import('node:fs');
-    const { generateValidators, GENERATED_FILE } = await import('../server/admin/build-validators');
+    const { generateValidators, GENERATED_FILE } = await import('../server/schemas/build-validators');
     assert.equal(fs.readFileSync(GENERATED_FILE, 'utf8'), generateValidators());
   });
 });

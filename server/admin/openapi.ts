@@ -1,5 +1,5 @@
 // The OpenAPI 3.1 description of /__admin. A test compares its paths with the router's routes.
-import { schemas } from './schemas';
+import { schemas } from '../schemas/schemas';
 
 type Op = Record<string, unknown>;
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });

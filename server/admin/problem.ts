@@ -1,10 +1,6 @@
 // Every admin error leaves as one shape: application/problem+json (RFC 9457).
 import type { ErrorRequestHandler, Response } from 'express';
-import { BatchNotFoundError } from '../batches/service';
-import { DuplicateBatchError } from '../batches/store';
-import { SeedError } from '../control';
-import { DuplicateRuleError, RuleError } from '../rules/engine';
-import { ValidationError } from './validate';
+import { ErrorKind, MockError } from '../errors';
 
 export class Problem extends Error {
   constructor(
@@ -35,14 +31,19 @@ export function sendProblem(res: Response, p: Problem): void {
     );
 }
 
-/** Maps the domain's typed errors to problems; anything unexpected is a logged 500. */
+const BY_KIND: Record<ErrorKind, { status: number; title: string }> = {
+  invalid: { status: 400, title: 'Bad Request' },
+  notFound: { status: 404, title: 'Not Found' },
+  conflict: { status: 409, title: 'Conflict' },
+};
+
+/** Maps the core's typed errors (and body-parser's) to problems; anything else is a logged 500. */
 export function toProblem(err: unknown): Problem | null {
   if (err instanceof Problem) return err;
-  if (err instanceof ValidationError) return badRequest(err.message, err.pointer);
-  if (err instanceof RuleError) return badRequest(`${err.path || '/'}: ${err.message}`, err.path);
-  if (err instanceof SeedError) return badRequest(err.message, err.pointer);
-  if (err instanceof DuplicateRuleError || err instanceof DuplicateBatchError) return new Problem(409, 'Conflict', err.message);
-  if (err instanceof BatchNotFoundError) return notFound(err.message);
+  if (err instanceof MockError) {
+    const { status, title } = BY_KIND[err.kind];
+    return new Problem(status, title, err.message, err.pointer);
+  }
   const e = err as { type?: string; status?: number; message?: string };
   if (e.type === 'entity.parse.failed') return badRequest(`invalid JSON: ${e.message}`);
   if (e.type === 'entity.too.large') return new Problem(413, 'Content Too Large', 'request body too large');

@@ -2,13 +2,13 @@
 import crypto from 'node:crypto';
 import express, { NextFunction, Request, Response, Router } from 'express';
 import { ErrorCode, Status, isStatus } from '../batches/model';
-import { MockControl } from '../control';
-import { BatchSeed } from '../fixtures';
+import { MockControl } from '../control/facade';
+import { BatchSeed } from '../control/fixtures';
 import { RuleInput } from '../rules/model';
 import { openApiDocument } from './openapi';
 import { Problem, badRequest, notFound, problemHandler, sendProblem } from './problem';
-import { batchToJson } from './serialize';
-import { validate } from './validate';
+import { batchToJson } from '../control/views';
+import { validate } from '../schemas/validate';
 
 export interface AdminOptions {
   control: MockControl;

@@ -14,6 +14,7 @@ import {
   isStage,
   isTerminal,
 } from './model';
+import { BatchNotFoundError } from '../errors';
 import { BatchStore, HistoryEntry, StoredBatch } from './store';
 
 export interface StageTimings {
@@ -45,12 +46,6 @@ export interface BatchDetails {
   batch: StoredBatch;
   current: StatusView;
   history: HistoryEntry[];
-}
-
-export class BatchNotFoundError extends Error {
-  constructor(readonly id: bigint) {
-    super(`batch ${id} not found`);
-  }
 }
 
 export class BatchService {

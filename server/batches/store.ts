@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DuplicateBatchError, StoreOpenError } from '../errors';
 import {
   ActivityMetadata,
   Anchor,
@@ -156,9 +157,6 @@ const statusRow = (v: unknown[]): StatusRow =>
     observed_error: v[12],
   }) as StatusRow;
 
-/** The database cannot be opened or created; the message names DB_PATH and the cause. */
-export class StoreOpenError extends Error {}
-
 /** Creates the folder for the database one level at a time (recursive mkdir can spin on /proc). */
 function ensureParentDir(dbPath: string): void {
   const missing: string[] = [];
@@ -187,12 +185,6 @@ function ensureParentDir(dbPath: string): void {
     }
   }
   if (fs.existsSync(dbPath) && fs.statSync(dbPath).isDirectory()) throw new StoreOpenError(`DB_PATH ${dbPath} is a directory`);
-}
-
-export class DuplicateBatchError extends Error {
-  constructor(readonly id: bigint) {
-    super(`batch ${id} already exists`);
-  }
 }
 
 export interface ListQuery {

@@ -1,6 +1,7 @@
 // The rule book: holds rules in order and decides, per request, which of them act. Deterministic:
 // counters and seeded random streams make the same requests give the same decisions every run.
 import { ActivityMetadata } from '../batches/model';
+import { DuplicateRuleError, RuleError } from '../errors';
 import { BatchEffects } from '../batches/service';
 import { Rule, RuleInput, RuleMatch, TransportFault, isBatchEffect } from './model';
 
@@ -25,17 +26,6 @@ export interface RuleVerdict {
   ruleIds: string[];
 }
 
-/** A rule that cannot be accepted; `path` points into the rule's JSON. */
-export class RuleError extends Error {
-  constructor(
-    message: string,
-    readonly path: string,
-  ) {
-    super(message);
-  }
-}
-
-export class DuplicateRuleError extends Error {}
 
 /** mulberry32: tiny, fast, and good enough to make seeded chaos reproducible. */
 export function seededRandom(seed: number): () => number {
@@ -149,7 +139,7 @@ export class RuleBook {
   add(input: RuleInput, source = 'api'): Rule {
     checkSemantics(input);
     const id = input.id ?? `r${this.nextId++}`;
-    if (this.rules.some((c) => c.rule.id === id)) throw new DuplicateRuleError(`rule ${id} already exists`);
+    if (this.rules.some((c) => c.rule.id === id)) throw new DuplicateRuleError(id);
     const rule: Rule = {
       ...input,
       id,

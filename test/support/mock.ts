@@ -3,7 +3,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { App, buildApp } from '../../server/app';
 import { Config, loadConfig } from '../../server/config';
-import { createLogger } from '../../server/logger';
+import { createLogger } from '../../server/log/logger';
 
 export const API_NS = 'http://genpact.com/cora/orchestration/ocr/1.0.0/api/';
 export const SERVICE_PATH = '/SequenceServices/coraOcrIntegration_v1.0.0.asmx';

@@ -1,6 +1,6 @@
 // The request journal: every request to the service, kept in memory in a bounded ring (oldest
 // dropped), so QA can verify what the system under test sent without the disk ever filling up.
-import { ActivityMetadata } from './batches/model';
+import { ActivityMetadata } from '../batches/model';
 
 export interface JournalEntry {
   seq: number;

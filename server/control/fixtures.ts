@@ -3,10 +3,11 @@
 // with the file, the JSON pointer and the reason.
 import fs from 'node:fs';
 import path from 'node:path';
-import { StageTimings } from './batches/service';
-import type * as Validate from './admin/validate';
-import { RuleBook, RuleError } from './rules/engine';
-import { RuleInput } from './rules/model';
+import { StageTimings } from '../batches/service';
+import { FixtureError, RuleError, ValidationError } from '../errors';
+import type * as Validate from '../schemas/validate';
+import { RuleBook } from '../rules/engine';
+import { RuleInput } from '../rules/model';
 
 export interface BatchSeed {
   id?: string | number;
@@ -41,8 +42,6 @@ export interface FixtureSet {
   rules: { rule: RuleInput; source: string }[];
 }
 
-export class FixtureError extends Error {}
-
 export const EMPTY_FIXTURES: FixtureSet = { files: [], profiles: null, timings: {}, batches: [], rules: [] };
 
 /** The line and column of a character offset, for JSON syntax errors. */
@@ -64,7 +63,7 @@ function parseFile(file: string, shown: string): FixtureFile {
     throw new FixtureError(`${shown}: not valid JSON${offset !== null ? ` at ${lineCol(text, offset)}` : ''}: ${message}`);
   }
   // ajv loads only when there is a fixture file to check.
-  const { ValidationError, validate } = require('./admin/validate') as typeof Validate;
+  const { validate } = require('../schemas/validate') as typeof Validate;
   try {
     const fixture = validate<FixtureFile>('Fixture', json);
     // Rules are checked as the rule book will check them (one effect, valid regex, ...).
@@ -73,7 +72,7 @@ function parseFile(file: string, shown: string): FixtureFile {
       try {
         scratch.add(r, shown);
       } catch (err) {
-        if (err instanceof RuleError) throw new ValidationError(`/rules/${i}${err.path}: ${err.message}`, `/rules/${i}${err.path}`);
+        if (err instanceof RuleError) throw new ValidationError(`/rules/${i}${err.path}: ${err.reason}`, `/rules/${i}${err.path}`);
         throw new ValidationError(`/rules/${i}: ${(err as Error).message}`, `/rules/${i}`);
       }
     });

@@ -1,7 +1,7 @@
 // pino JSON lines on stdout; pretty-printed when asked for and pino-pretty (a dev dependency) is there.
 import pino, { Logger } from 'pino';
-import { Config } from './config';
-import { LogSink } from './logsink';
+import { Config } from '../config';
+import { LogSink } from './sink';
 
 export type { Logger };
 

@@ -2,8 +2,8 @@
 // answers, malformed XML, silence, and slow dribbles, as scripted by transport-fault rules.
 // The operation has already run when these apply: the state change happened, only delivery fails.
 import type { ServerResponse } from 'node:http';
-import { TransportFault } from './rules/model';
-import { Reply } from './soap/asmx';
+import { TransportFault } from '../rules/model';
+import { Reply } from '../soap/asmx';
 
 export type DeliveryFault = Exclude<TransportFault, { type: 'soapFault' } | { type: 'httpStatus' }>;
 

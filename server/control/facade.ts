@@ -1,26 +1,18 @@
 // The QA control plane's use cases: rules deciding per request, the journal, fixtures, seeding,
 // forcing and reset. Protocol-neutral; the SOAP adapter and the admin API both call it.
 import type { IncomingMessage } from 'node:http';
-import { ControllableClock } from './batches/clock';
-import { Anchor, ErrorCode, Status, isTerminal } from './batches/model';
-import { BatchEffects, BatchPolicy, BatchService } from './batches/service';
-import { BatchStore } from './batches/store';
-import { fileRefFromJson, metadataFromJson } from './admin/serialize';
+import { ControllableClock } from '../batches/clock';
+import { Anchor, ErrorCode, Status, isTerminal } from '../batches/model';
+import { BatchEffects, BatchPolicy, BatchService } from '../batches/service';
+import { BatchStore } from '../batches/store';
+import { fileRefFromJson, metadataFromJson } from './views';
 import { BatchSeed, FixtureSet } from './fixtures';
+import { SeedError } from '../errors';
 import { Journal } from './journal';
-import { RuleBook, RuleFacts } from './rules/engine';
-import { Decision, Exchange, ServiceRequest } from './soap/asmx';
-import { DeliveryFault } from './transport';
+import { RuleBook, RuleFacts } from '../rules/engine';
+import { Decision, Exchange, ServiceRequest } from '../soap/asmx';
+import { DeliveryFault } from '../http/delivery';
 
-/** A seed or forced status that cannot be applied; `pointer` names the offending field. */
-export class SeedError extends Error {
-  constructor(
-    readonly pointer: string,
-    detail: string,
-  ) {
-    super(`${pointer}: ${detail}`);
-  }
-}
 
 const NO_DECISION: Decision = Object.freeze({ ruleIds: Object.freeze([]) as unknown as string[] });
 

@@ -1,17 +1,10 @@
 // Validates admin request bodies and fixture files against the shared schemas (compiled ahead of
 // time into validators.generated.ts), reporting the first problem with a JSON pointer to it.
+import { ValidationError } from '../errors';
 import * as generated from './validators.generated';
 import { HEADER_VALUE_PATTERN, schemas } from './schemas';
 import type { VALIDATED } from './build-validators';
 
-export class ValidationError extends Error {
-  constructor(
-    message: string,
-    readonly pointer: string,
-  ) {
-    super(message);
-  }
-}
 
 interface AjvError {
   instancePath: string;

@@ -1,0 +1,80 @@
+// Every error the core throws on purpose, in one leaf module (it imports nothing). Each says what
+// kind of failure it is, so every protocol maps them once: admin/problem.ts to problem+json,
+// soap/faults.ts to a SOAP fault. Anything else that escapes is a bug and answers 500.
+
+/** What went wrong, independent of protocol. */
+export type ErrorKind = 'invalid' | 'notFound' | 'conflict';
+
+export abstract class MockError extends Error {
+  abstract readonly kind: ErrorKind;
+  constructor(
+    message: string,
+    /** JSON pointer to the offending value, when there is one. */
+    readonly pointer?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A value does not satisfy its JSON Schema. The message starts with the pointer. */
+export class ValidationError extends MockError {
+  readonly kind = 'invalid';
+  constructor(message: string, pointer: string) {
+    super(message, pointer);
+  }
+}
+
+/** A rule that is valid JSON but cannot be accepted (two effects, a bad regex, ...). */
+export class RuleError extends MockError {
+  readonly kind = 'invalid';
+  constructor(
+    /** Why, without the pointer. */
+    readonly reason: string,
+    /** JSON pointer into the rule ('' for the rule as a whole). */
+    readonly path: string,
+  ) {
+    super(`${path || '/'}: ${reason}`, path);
+  }
+}
+
+/** A seed, forced status or command that cannot be applied. The message starts with the pointer. */
+export class SeedError extends MockError {
+  readonly kind = 'invalid';
+  constructor(pointer: string, detail: string) {
+    super(`${pointer}: ${detail}`, pointer);
+  }
+}
+
+export class BatchNotFoundError extends MockError {
+  readonly kind = 'notFound';
+  constructor(readonly id: bigint) {
+    super(`batch ${id} not found`);
+  }
+}
+
+export class RuleNotFoundError extends MockError {
+  readonly kind = 'notFound';
+  constructor(readonly id: string) {
+    super(`rule ${id} not found`);
+  }
+}
+
+export class DuplicateBatchError extends MockError {
+  readonly kind = 'conflict';
+  constructor(readonly id: bigint) {
+    super(`batch ${id} already exists`);
+  }
+}
+
+export class DuplicateRuleError extends MockError {
+  readonly kind = 'conflict';
+  constructor(readonly id: string) {
+    super(`rule ${id} already exists`);
+  }
+}
+
+/** A fixture file that cannot be loaded: the message names the file, the pointer and the reason. */
+export class FixtureError extends Error {}
+
+/** The database file cannot be opened or used (start-up). */
+export class StoreOpenError extends Error {}
