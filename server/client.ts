@@ -1,42 +1,21 @@
-// A typed client for the admin API, for test suites written in TypeScript (and the CLI).
+// A typed client for the admin API, for test suites written in TypeScript (and the CLI). It loads
+// nothing of the server: every import here is a type, derived from the JSON Schemas.
 import type { ClockState } from './batches/clock';
 import type { ErrorCode, Stage, Status } from './batches/model';
-import type { BatchSeed } from './control/fixtures';
-import type { JournalEntry } from './control/journal';
-import type { Rule, RuleInput } from './rules/model';
+import type {
+  BatchJson,
+  BatchPage,
+  BatchSeed,
+  FileReferenceJson,
+  Health,
+  JournalEntry,
+  JournalPage,
+  ResetResult,
+  Rule,
+  RuleInput,
+} from './schemas/types';
 
-export type { BatchSeed, ClockState, ErrorCode, JournalEntry, Rule, RuleInput, Stage, Status };
-
-export interface FileReferenceJson {
-  connection: string | null;
-  relativeLocation: string | null;
-  fileName: string | null;
-}
-
-export interface BatchJson {
-  id: string;
-  status: Status;
-  errorCode: ErrorCode;
-  since: string;
-  createdAt: string;
-  timeOut: number;
-  externalContext: string | null;
-  inputFile: FileReferenceJson | null;
-  ocrProfile: string;
-  outputFile: FileReferenceJson | null;
-  putModel: string;
-  metadata: Record<string, string | number> | null;
-  plan: {
-    queuedMs: number;
-    processingInputMs: number;
-    waitingForOutputMs: number;
-    timeoutMs: number;
-    outcome: RuleInput['outcome'] | null;
-    hold: Stage | null;
-  };
-  forced: { status: Status; errorCode: ErrorCode; at: string } | null;
-  history?: { status: Status; errorCode: ErrorCode; at: string; recordedAt: string; source: string }[];
-}
+export type { BatchJson, BatchPage, BatchSeed, ClockState, ErrorCode, FileReferenceJson, Health, JournalEntry, JournalPage, ResetResult, Rule, RuleInput, Stage, Status };
 
 export interface RequestFilter {
   operation?: 'FileBatch' | 'GetStatus';
@@ -96,11 +75,11 @@ export class AdminClient {
   }
 
   health() {
-    return this.call<{ status: string; store: string; wsdl: string; batches: number }>('GET', '/health');
+    return this.call<Health>('GET', '/health');
   }
 
   listBatches(opts: { status?: Status; limit?: number; after?: string } = {}) {
-    return this.call<{ items: BatchJson[]; next: string | null; total: number }>('GET', '/batches' + AdminClient.qs(opts));
+    return this.call<BatchPage>('GET', '/batches' + AdminClient.qs(opts));
   }
 
   getBatch(id: string | bigint) {
@@ -156,7 +135,7 @@ export class AdminClient {
   }
 
   requests(filter: RequestFilter = {}) {
-    return this.call<{ items: JournalEntry[]; size: number; capacity: number; dropped: number }>('GET', '/requests' + AdminClient.qs({ ...filter }));
+    return this.call<JournalPage>('GET', '/requests' + AdminClient.qs({ ...filter }));
   }
 
   async countRequests(filter: Omit<RequestFilter, 'limit'> = {}): Promise<number> {
@@ -168,6 +147,6 @@ export class AdminClient {
   }
 
   reset(opts: { keepBatches?: boolean } = {}) {
-    return this.call<{ reset: true; keepBatches: boolean; fixtures: string[] }>('POST', '/reset', opts);
+    return this.call<ResetResult>('POST', '/reset', opts);
   }
 }

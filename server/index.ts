@@ -1,9 +1,21 @@
 // The package's public API: the admin client for TypeScript test suites, and the app for embedding.
 export { AdminClient, AdminError } from './client';
-export type { AdminClientOptions, BatchJson, FileReferenceJson, RequestFilter } from './client';
-export type { BatchSeed } from './control/fixtures';
-export type { JournalEntry } from './control/journal';
-export type { Rule, RuleInput, RuleMatch, TransportFault } from './rules/model';
+export type { AdminClientOptions, RequestFilter } from './client';
+export type {
+  BatchJson,
+  BatchPage,
+  BatchSeed,
+  FileReferenceJson,
+  Fixture,
+  Health,
+  JournalEntry,
+  JournalPage,
+  ResetResult,
+  Rule,
+  RuleInput,
+  RuleMatch,
+  TransportFault,
+} from './schemas/types';
 export type { ClockState } from './batches/clock';
 export { STATUSES, ERROR_CODES } from './batches/model';
 export type { ErrorCode, Status, Stage } from './batches/model';

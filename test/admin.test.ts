@@ -310,7 +310,7 @@ describe('health and OpenAPI', () => {
     for (const [path, ops] of Object.entries(doc.paths)) for (const m of Object.keys(ops)) documented.add(`${m.toUpperCase()} ${path}`);
     // The router's own table, read from express.
     const { createAdminRouter } = await import('../server/admin/routes');
-    const router = createAdminRouter({ control: mock.app.control, adminToken: null, corsOrigin: null, health: () => ({ ok: true, checks: {} }), onUnexpected: () => {} });
+    const router = createAdminRouter({ control: mock.app.control, adminToken: null, corsOrigin: null, onUnexpected: () => {} });
     const routed = new Set<string>();
     for (const layer of (router as unknown as { stack: { route?: { path: string; methods: Record<string, boolean> } }[] }).stack) {
       if (!layer.route) continue;

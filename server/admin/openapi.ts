@@ -23,7 +23,7 @@ const journalFilters = [
 
 const paths: Record<string, Record<string, Op>> = {
   '/__admin/health': {
-    get: { operationId: 'health', summary: 'Readiness: store open and WSDL loaded (never needs the token)', security: [], responses: { '200': json(obj), '503': json(obj, 'Not ready') } },
+    get: { operationId: 'health', summary: 'Readiness: store open and WSDL loaded (never needs the token)', security: [], responses: { '200': json(ref('Health')), '503': json(ref('Health'), 'Not ready') } },
   },
   '/__admin/openapi.json': {
     get: { operationId: 'openapi', summary: 'This document', responses: { '200': json(obj), ...common } },
@@ -33,28 +33,28 @@ const paths: Record<string, Record<string, Op>> = {
       operationId: 'listBatches',
       summary: 'List batches in id order, optionally by current status',
       parameters: [q('status', 'current status', ref('Status')), q('limit', '1-1000, default 100', { type: 'integer' }), q('after', 'id to continue after (the previous page\'s next)')],
-      responses: { '200': json(obj), ...common },
+      responses: { '200': json(ref('BatchPage')), ...common },
     },
     post: {
       operationId: 'createBatch',
       summary: 'Seed a batch (explicit or new id), with an optional timing plan, outcome or forced status',
       requestBody: body('BatchSeed'),
-      responses: { '201': json(obj, 'Created'), '409': problem('Id already exists'), ...common },
+      responses: { '201': json(ref('Batch'), 'Created'), '409': problem('Id already exists'), ...common },
     },
   },
   '/__admin/batches/{id}': {
-    get: { operationId: 'getBatch', summary: 'Everything stored, the derived status and the transition history', parameters: [idParam], responses: { '200': json(obj), '404': problem('No such batch'), ...common } },
+    get: { operationId: 'getBatch', summary: 'Everything stored, the derived status and the transition history', parameters: [idParam], responses: { '200': json(ref('Batch')), '404': problem('No such batch'), ...common } },
     patch: {
       operationId: 'forceBatch',
       summary: 'Force a status now: terminal is final, a stage restarts the timeline there',
       parameters: [idParam],
       requestBody: body('BatchPatch'),
-      responses: { '200': json(obj), '404': problem('No such batch'), ...common },
+      responses: { '200': json(ref('Batch')), '404': problem('No such batch'), ...common },
     },
     delete: { operationId: 'deleteBatch', summary: 'Delete a batch (its id is never reused)', parameters: [idParam], responses: { '204': noContent, '404': problem('No such batch'), ...common } },
   },
   '/__admin/rules': {
-    get: { operationId: 'listRules', summary: 'Rules in evaluation order, with their match/fire counters', responses: { '200': json(obj), ...common } },
+    get: { operationId: 'listRules', summary: 'Rules in evaluation order, with their match/fire counters', responses: { '200': json(ref('RuleList')), ...common } },
     post: { operationId: 'createRule', summary: 'Add a rule (match + one effect)', requestBody: body('RuleInput'), responses: { '201': json(ref('Rule'), 'Created'), '409': problem('Id already exists'), ...common } },
     delete: { operationId: 'deleteAllRules', summary: 'Delete every rule', responses: { '204': noContent, ...common } },
   },
@@ -63,27 +63,49 @@ const paths: Record<string, Record<string, Op>> = {
     delete: { operationId: 'deleteRule', summary: 'Delete a rule', parameters: [ruleIdParam], responses: { '204': noContent, '404': problem('No such rule'), ...common } },
   },
   '/__admin/clock': {
-    get: { operationId: 'getClock', summary: 'Virtual time and whether it is frozen', responses: { '200': json(obj), ...common } },
-    post: { operationId: 'setClock', summary: 'Freeze, set, advance or resume virtual time', requestBody: body('ClockCommand'), responses: { '200': json(obj), ...common } },
+    get: { operationId: 'getClock', summary: 'Virtual time and whether it is frozen', responses: { '200': json(ref('ClockState')), ...common } },
+    post: { operationId: 'setClock', summary: 'Freeze, set, advance or resume virtual time', requestBody: body('ClockCommand'), responses: { '200': json(ref('ClockState')), ...common } },
   },
   '/__admin/requests': {
-    get: { operationId: 'listRequests', summary: 'The request journal, oldest first', parameters: [...journalFilters, q('limit', 'newest N', { type: 'integer' })], responses: { '200': json(obj), ...common } },
+    get: { operationId: 'listRequests', summary: 'The request journal, oldest first', parameters: [...journalFilters, q('limit', 'newest N', { type: 'integer' })], responses: { '200': json(ref('JournalPage')), ...common } },
     delete: { operationId: 'clearRequests', summary: 'Clear the journal', responses: { '204': noContent, ...common } },
   },
   '/__admin/requests/count': {
-    get: { operationId: 'countRequests', summary: 'How many journal entries match', parameters: journalFilters, responses: { '200': json(obj), ...common } },
+    get: { operationId: 'countRequests', summary: 'How many journal entries match', parameters: journalFilters, responses: { '200': json({ type: 'object', required: ['count'], properties: { count: { type: 'integer' } } }), ...common } },
   },
   '/__admin/reset': {
     post: {
       operationId: 'reset',
       summary: 'Back to the start state (fixtures reloaded, clock resumed, journal cleared); keepBatches clears only rules and journal',
       requestBody: body('ResetCommand', false),
-      responses: { '200': json(obj), ...common },
+      responses: { '200': json(ref('ResetResult')), ...common },
     },
   },
 };
 
+/**
+ * The named schemas as components, each shared sub-schema (embedded as the same object in
+ * schemas.ts) written as a $ref to its component, so the document reads as it was designed.
+ */
+function components(): Record<string, unknown> {
+  const names = new Map<object, string>(Object.entries(schemas).map(([name, schema]) => [schema as object, name]));
+  const walk = (value: unknown, self: string | null): unknown => {
+    if (Array.isArray(value)) return value.map((v) => walk(v, null));
+    if (value === null || typeof value !== 'object') return value;
+    const name = names.get(value);
+    if (name !== undefined && name !== self) return ref(name);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, null)]));
+  };
+  return Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, walk(schema, name)]));
+}
+
+let document: object | null = null;
+
 export function openApiDocument() {
+  return (document ??= buildDocument());
+}
+
+function buildDocument() {
   return {
     openapi: '3.1.0',
     info: {
@@ -95,7 +117,7 @@ export function openApiDocument() {
     security: [{ bearer: [] }],
     paths,
     components: {
-      schemas,
+      schemas: components(),
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Required on every route but health when ADMIN_TOKEN is set' } },
     },
   };

@@ -1,21 +1,17 @@
-// The QA control plane under /__admin: JSON in and out, thin over MockControl.
+// The QA control plane under /__admin, as express routes only: parse and validate the request,
+// call the control facade, answer its JSON (or a problem, mapped in problem.ts).
 import crypto from 'node:crypto';
 import express, { NextFunction, Request, Response, Router } from 'express';
-import { ErrorCode, Status, isStatus } from '../batches/model';
+import { isStatus } from '../batches/model';
 import { MockControl } from '../control/facade';
-import { BatchSeed } from '../control/fixtures';
-import { RuleInput } from '../rules/model';
+import { validate } from '../schemas/validate';
 import { openApiDocument } from './openapi';
 import { Problem, badRequest, notFound, problemHandler, sendProblem } from './problem';
-import { batchToJson } from '../control/views';
-import { validate } from '../schemas/validate';
 
 export interface AdminOptions {
   control: MockControl;
   adminToken: string | null;
   corsOrigin: string | null;
-  /** Readiness facts for the health check. */
-  health: () => Promise<{ ok: boolean; checks: Record<string, unknown> }> | { ok: boolean; checks: Record<string, unknown> };
   onUnexpected: (err: unknown) => void;
 }
 
@@ -102,8 +98,8 @@ export function createAdminRouter(opts: AdminOptions): Router {
 
   router.get('/health', async (req, res) => {
     query(req, []);
-    const h = await opts.health();
-    res.status(h.ok ? 200 : 503).json({ status: h.ok ? 'ok' : 'unavailable', ...h.checks });
+    const h = await control.health();
+    res.status(h.status === 'ok' ? 200 : 503).json(h);
   });
 
   router.get('/openapi.json', (req, res) => {
@@ -114,107 +110,79 @@ export function createAdminRouter(opts: AdminOptions): Router {
   // --- batches
   router.get('/batches', (req, res) => {
     const q = query(req, ['status', 'limit', 'after']);
-    const limit = intParam(q, 'limit', 1, 1000, 100);
     const status = q['status'];
     if (status !== undefined && !isStatus(status)) throw badRequest(`?status: '${status}' is not a status`, '?status');
-    let after = q['after'] === undefined ? undefined : parseId(q['after'], '?after');
-    const items: ReturnType<typeof batchToJson>[] = [];
-    let more = true;
-    // Status is derived from the clock, so a filtered page is gathered by scanning in id order.
-    while (items.length < limit && more) {
-      const chunk = control.batches.list(after, status ? 500 : limit);
-      more = chunk.length === (status ? 500 : limit);
-      for (const { batch, current } of chunk) {
-        after = batch.id;
-        if (!status || current.status === status) items.push(batchToJson(batch, current));
-        if (items.length === limit) break;
-      }
-    }
-    res.json({ items, next: items.length === limit && more ? after!.toString() : null, total: control.batches.count() });
+    res.json(
+      control.listBatches({
+        status,
+        limit: intParam(q, 'limit', 1, 1000, 100),
+        after: q['after'] === undefined ? undefined : parseId(q['after'], '?after'),
+      }),
+    );
   });
 
   router.post('/batches', (req, res) => {
     query(req, []);
-    const seed = validate<BatchSeed>('BatchSeed', jsonBody(req));
-    const id = control.seed(seed, 'api');
-    const d = control.batches.details(id);
-    res.status(201).location(`/__admin/batches/${id}`).json(batchToJson(d.batch, d.current, d.history));
+    const batch = control.createBatch(validate('BatchSeed', jsonBody(req)), 'api');
+    res.status(201).location(`/__admin/batches/${batch.id}`).json(batch);
   });
 
   router.get('/batches/:id', (req, res) => {
     query(req, []);
-    const d = control.batches.details(parseId(req.params['id'] as string, '/id'));
-    res.json(batchToJson(d.batch, d.current, d.history));
+    res.json(control.getBatch(parseId(req.params['id'] as string, '/id')));
   });
 
   router.patch('/batches/:id', (req, res) => {
     query(req, []);
     const id = parseId(req.params['id'] as string, '/id');
-    const body = validate<{ status: Status; errorCode?: ErrorCode }>('BatchPatch', jsonBody(req));
-    const d = control.force(id, body.status, body.errorCode);
-    res.json(batchToJson(d.batch, d.current, d.history));
+    const body = validate('BatchPatch', jsonBody(req));
+    res.json(control.forceBatch(id, body.status, body.errorCode));
   });
 
   router.delete('/batches/:id', (req, res) => {
     query(req, []);
-    const id = parseId(req.params['id'] as string, '/id');
-    if (!control.batches.delete(id)) throw notFound(`batch ${id} not found`);
+    control.deleteBatch(parseId(req.params['id'] as string, '/id'));
     res.status(204).end();
   });
 
   // --- rules
   router.get('/rules', (req, res) => {
     query(req, []);
-    res.json({ items: control.rules.list() });
+    res.json({ items: control.listRules() });
   });
 
   router.post('/rules', (req, res) => {
     query(req, []);
-    const input = validate<RuleInput>('RuleInput', jsonBody(req));
-    const rule = control.rules.add(input, 'api');
+    const rule = control.addRule(validate('RuleInput', jsonBody(req)), 'api');
     res.status(201).location(`/__admin/rules/${rule.id}`).json(rule);
   });
 
   router.get('/rules/:id', (req, res) => {
     query(req, []);
-    const rule = control.rules.get(req.params['id'] as string);
-    if (!rule) throw notFound(`rule ${req.params['id']} not found`);
-    res.json(rule);
+    res.json(control.getRule(req.params['id'] as string));
   });
 
   router.delete('/rules/:id', (req, res) => {
     query(req, []);
-    if (!control.rules.delete(req.params['id'] as string)) throw notFound(`rule ${req.params['id']} not found`);
+    control.deleteRule(req.params['id'] as string);
     res.status(204).end();
   });
 
   router.delete('/rules', (req, res) => {
     query(req, []);
-    control.rules.clear();
+    control.clearRules();
     res.status(204).end();
   });
 
   // --- clock
   router.get('/clock', (req, res) => {
     query(req, []);
-    res.json(control.clock.state());
+    res.json(control.clockState());
   });
 
   router.post('/clock', (req, res) => {
     query(req, []);
-    const cmd = validate<{ freeze?: boolean; advanceMs?: number; set?: string; resume?: boolean }>('ClockCommand', jsonBody(req));
-    if (cmd.freeze && cmd.resume) throw badRequest('/: freeze and resume together make no sense', '/');
-    let setTo: number | undefined;
-    if (cmd.set !== undefined) {
-      setTo = Date.parse(cmd.set);
-      if (!Number.isFinite(setTo)) throw badRequest(`/set: '${cmd.set}' is not an ISO 8601 time`, '/set');
-    }
-    // Applied in a fixed order so one call can e.g. freeze and then advance.
-    if (cmd.freeze) control.clock.freeze();
-    if (setTo !== undefined) control.clock.set(setTo);
-    if (cmd.advanceMs) control.clock.advance(cmd.advanceMs);
-    if (cmd.resume) control.clock.resume();
-    res.json(control.clock.state());
+    res.json(control.clockCommand(validate('ClockCommand', jsonBody(req))));
   });
 
   // --- request journal
@@ -231,27 +199,25 @@ export function createAdminRouter(opts: AdminOptions): Router {
   };
 
   router.get('/requests', (req, res) => {
-    const q = journalQuery(req);
-    res.json({ items: control.journal.query(q), ...control.journal.stats() });
+    res.json(control.requests(journalQuery(req)));
   });
 
   router.get('/requests/count', (req, res) => {
     const { limit: _limit, ...q } = journalQuery(req);
-    res.json({ count: control.journal.countMatching(q) });
+    res.json({ count: control.countRequests(q) });
   });
 
   router.delete('/requests', (req, res) => {
     query(req, []);
-    control.journal.clear();
+    control.clearRequests();
     res.status(204).end();
   });
 
   // --- reset
   router.post('/reset', (req, res) => {
     query(req, []);
-    const cmd = validate<{ keepBatches?: boolean }>('ResetCommand', jsonBody(req, true));
-    control.reset({ keepBatches: cmd.keepBatches ?? false });
-    res.json({ reset: true, keepBatches: cmd.keepBatches ?? false, fixtures: control.fixtureFiles, clock: control.clock.state() });
+    const cmd = validate('ResetCommand', jsonBody(req, true));
+    res.json(control.reset({ keepBatches: cmd.keepBatches ?? false }));
   });
 
   router.use((req, res) => sendProblem(res, notFound(`no admin route ${req.method} ${req.baseUrl}${req.path}`)));

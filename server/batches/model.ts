@@ -1,5 +1,11 @@
 // The OCR batch domain vocabulary, as the vendor contract names it.
 
+/** The service's operations, and the four bindings ASMX exposes them over. */
+export const OPERATIONS = ['FileBatch', 'GetStatus'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+export const PROTOCOLS = ['soap11', 'soap12', 'httpget', 'httppost'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
 export const STATUSES = [
   'Queued',
   'ProcessingInput',
@@ -75,6 +81,20 @@ export interface Outcome {
   status: 'Failed' | 'Aborted';
   errorCode: ErrorCode;
   at: OutcomePoint;
+}
+
+/** How long a batch stays in each stage. */
+export interface StageTimings {
+  queuedMs: number;
+  processingInputMs: number;
+  waitingForOutputMs: number;
+}
+
+/** What a rule, a fixture or an admin call may decide about a batch when it is created. */
+export interface BatchEffects {
+  timings?: Partial<StageTimings>;
+  outcome?: Outcome;
+  hold?: Stage;
 }
 
 /** Everything that decides how a batch's status unfolds over time, fixed when it is created. */

@@ -4,10 +4,10 @@ import { Timed, statusAt, timeline } from './lifecycle';
 import {
   ActivityMetadata,
   Anchor,
+  BatchEffects,
   ErrorCode,
   FileBatchRequest,
-  Outcome,
-  Stage,
+  StageTimings,
   Status,
   StatusView,
   TimingPlan,
@@ -16,19 +16,6 @@ import {
 } from './model';
 import { BatchNotFoundError } from '../errors';
 import { BatchStore, HistoryEntry, StoredBatch } from './store';
-
-export interface StageTimings {
-  queuedMs: number;
-  processingInputMs: number;
-  waitingForOutputMs: number;
-}
-
-/** What a rule, a fixture or an admin call may decide about a batch when it is created. */
-export interface BatchEffects {
-  timings?: Partial<StageTimings>;
-  outcome?: Outcome;
-  hold?: Stage;
-}
 
 export interface BatchPolicy {
   timings: StageTimings;
@@ -128,6 +115,20 @@ export class BatchService {
 
   delete(id: bigint): boolean {
     return this.store.delete(id);
+  }
+
+  exists(id: bigint): boolean {
+    return this.store.exists(id);
+  }
+
+  /** What FileBatch was given for a stored batch (rules match GetStatus on it). */
+  requestOf(id: bigint): FileBatchRequest | null {
+    return this.store.get(id)?.request ?? null;
+  }
+
+  /** Whether the store can serve requests (health). */
+  isOpen(): boolean {
+    return this.store.isOpen();
   }
 
   deleteAll(): void {

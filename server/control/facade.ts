@@ -1,118 +1,60 @@
-// The QA control plane's use cases: rules deciding per request, the journal, fixtures, seeding,
-// forcing and reset. Protocol-neutral; the SOAP adapter and the admin API both call it.
-import type { IncomingMessage } from 'node:http';
-import { ControllableClock } from '../batches/clock';
-import { Anchor, ErrorCode, Status, isTerminal } from '../batches/model';
-import { BatchEffects, BatchPolicy, BatchService } from '../batches/service';
-import { BatchStore } from '../batches/store';
-import { fileRefFromJson, metadataFromJson } from './views';
-import { BatchSeed, FixtureSet } from './fixtures';
-import { SeedError } from '../errors';
-import { Journal } from './journal';
+// The QA control core: the one facade every adapter calls. Protocol-neutral: it speaks domain
+// values and the JSON shapes of schemas/, and imports nothing of soap/, admin/, http/ or node:http.
+// The ASMX adapter asks it to decide and record each request; the admin API calls the rest.
+import { ControllableClock, ClockState } from '../batches/clock';
+import { Anchor, BatchEffects, ErrorCode, Status, isTerminal } from '../batches/model';
+import { BatchPolicy, BatchService } from '../batches/service';
+import { BatchNotFoundError, RuleNotFoundError, SeedError, ValidationError } from '../errors';
 import { RuleBook, RuleFacts } from '../rules/engine';
-import { Decision, Exchange, ServiceRequest } from '../soap/asmx';
-import { DeliveryFault } from '../http/delivery';
-
+import type { BatchJson, BatchPage, BatchSeed, ClockCommand, Health, JournalPage, ResetResult, Rule, RuleInput } from '../schemas/types';
+import { Decision, Exchange, ServiceRequest } from './exchange';
+import { FixtureSet } from './fixtures';
+import { Journal, JournalQuery } from './journal';
+import { batchToJson, detailsToJson, fileRefFromJson, metadataFromJson } from './views';
 
 const NO_DECISION: Decision = Object.freeze({ ruleIds: Object.freeze([]) as unknown as string[] });
 
 export interface ControlOptions {
+  batches: BatchService;
+  clock: ControllableClock;
+  journal: Journal;
   basePolicy: BatchPolicy;
   /** Profiles from configuration (KNOWN_PROFILES); fixtures may add more. */
   configuredProfiles: string[] | null;
   loadFixtures: () => FixtureSet;
+  /** The service description's state for health: 'loaded', or why not. */
+  describeWsdl: () => Promise<string>;
 }
 
+export interface BatchListQuery {
+  status?: Status;
+  limit: number;
+  /** Continue after this id (keyset paging). */
+  after?: bigint;
+}
+
+/** Scanned per step while filtering by derived status (it cannot be a SQL condition). */
+const FILTER_SCAN = 500;
+
 export class MockControl {
-  readonly rules: RuleBook;
+  private readonly batches: BatchService;
+  private readonly clock: ControllableClock;
+  private readonly journal: Journal;
+  private readonly rules: RuleBook;
+  private readonly startedAt = Date.now();
   private fixtures: FixtureSet;
   private knownProfiles: Set<string> | null = null;
 
-  constructor(
-    readonly batches: BatchService,
-    readonly store: BatchStore,
-    readonly clock: ControllableClock,
-    readonly journal: Journal,
-    private readonly options: ControlOptions,
-  ) {
-    this.rules = new RuleBook(() => clock.now());
+  constructor(private readonly options: ControlOptions) {
+    this.batches = options.batches;
+    this.clock = options.clock;
+    this.journal = options.journal;
+    this.rules = new RuleBook(() => this.clock.now());
     this.fixtures = options.loadFixtures();
     this.applyFixtures({ batches: true });
   }
 
-  /** Profiles, timings and rules from the fixtures; batches too unless kept. Existing batch ids are left alone. */
-  private applyFixtures({ batches }: { batches: boolean }): void {
-    const f = this.fixtures;
-    const profiles = [...(this.options.configuredProfiles ?? []), ...(f.profiles ?? [])];
-    this.knownProfiles = this.options.configuredProfiles || f.profiles ? new Set(profiles) : null;
-    this.batches.setPolicy({ ...this.options.basePolicy, timings: { ...this.options.basePolicy.timings, ...f.timings } });
-    this.rules.clear();
-    for (const { rule, source } of f.rules) this.rules.add(rule, source);
-    if (batches) {
-      for (const { seed, source } of f.batches) {
-        const id = BigInt(seed.id!);
-        if (!this.store.exists(id)) this.seed(seed, source);
-      }
-    }
-  }
-
-  /** Back to the start state: fixtures reloaded, clock resumed, journal cleared; batches too unless kept. */
-  reset({ keepBatches = false } = {}): void {
-    this.fixtures = this.options.loadFixtures();
-    this.journal.clear();
-    if (!keepBatches) {
-      this.clock.reset();
-      this.batches.deleteAll();
-    }
-    this.applyFixtures({ batches: !keepBatches });
-  }
-
-  get fixtureFiles(): string[] {
-    return this.fixtures.files;
-  }
-
-  get profiles(): string[] | null {
-    return this.knownProfiles ? [...this.knownProfiles] : null;
-  }
-
-  /** Creates a batch from an admin or fixture seed; returns its id. */
-  seed(seed: BatchSeed, source = 'api'): bigint {
-    const now = this.clock.now();
-    const createdAt = now - (seed.createdAgoMs ?? 0);
-    let anchor: Anchor | undefined;
-    if (seed.status) {
-      const errorCode = (seed.errorCode ?? (seed.status === 'Failed' ? undefined : 'NoError')) as ErrorCode | undefined;
-      if (!errorCode) throw new SeedError('/errorCode', 'a Failed batch needs an errorCode');
-      anchor = { status: seed.status as Status, errorCode, at: createdAt };
-    } else if (seed.errorCode) {
-      throw new SeedError('/errorCode', 'errorCode goes with status');
-    }
-    const effects: BatchEffects = {};
-    if (seed.timings) effects.timings = seed.timings;
-    if (seed.outcome) effects.outcome = seed.outcome;
-    if (seed.hold) effects.hold = seed.hold;
-    return this.batches.submit(
-      {
-        TimeOut: seed.timeOut ?? 300,
-        ExternalContext: seed.externalContext ?? null,
-        InputFile: fileRefFromJson(seed.inputFile),
-        OCRProfile: seed.ocrProfile ?? 'Default',
-        OutputFile: fileRefFromJson(seed.outputFile),
-        PutModel: seed.putModel ?? 'Replace',
-      },
-      metadataFromJson(seed.metadata),
-      effects,
-      { id: seed.id === undefined ? undefined : BigInt(seed.id), createdAt, anchor, source },
-    );
-  }
-
-  /** Forces a status; Failed needs an error code, the others default to NoError. */
-  force(id: bigint, status: Status, errorCode?: ErrorCode) {
-    const code = errorCode ?? (status === 'Failed' ? undefined : 'NoError');
-    if (!code) throw new SeedError('/errorCode', 'forcing Failed needs an errorCode');
-    if (!isTerminal(status) && code !== 'NoError') throw new SeedError('/errorCode', `${status} goes with NoError`);
-    return this.batches.force(id, status, code);
-  }
+  // --- the service's requests (called by the ASMX adapter for every request)
 
   /** Rules and profile checks for a request the adapter understood. */
   decide(sr: ServiceRequest): Decision {
@@ -123,7 +65,7 @@ export class MockControl {
     let facts: RuleFacts | null = null;
     if (this.rules.size > 0) {
       let stored = request;
-      if (op === 'GetStatus' && sr.batchId !== null) stored = this.store.get(sr.batchId)?.request ?? null;
+      if (op === 'GetStatus' && sr.batchId !== null) stored = this.batches.requestOf(sr.batchId);
       facts = {
         operation: op,
         protocol: sr.protocol,
@@ -146,32 +88,213 @@ export class MockControl {
     if (fault?.type === 'soapFault') decision.refuse = { kind: 'soapFault', code: fault.code ?? 'Server', message: fault.message };
     else if (fault?.type === 'httpStatus') {
       decision.refuse = { kind: 'httpStatus', status: fault.status, body: fault.body ?? '', contentType: fault.contentType ?? (fault.body ? 'text/plain; charset=utf-8' : null) };
-    } else if (fault) decision.transport = { fault, ruleId: verdict!.faultRuleId };
+    } else if (fault) decision.delivery = { fault, ruleId: verdict!.faultRuleId };
     return decision;
   }
 
-  /** The delivery fault a decision carries, if any. */
-  static deliveryOf(decision: Decision | null): { fault: DeliveryFault; ruleId: string | null } | null {
-    return (decision?.transport as { fault: DeliveryFault; ruleId: string | null } | undefined) ?? null;
-  }
-
-  record(req: IncomingMessage, ex: Exchange, durationMs: number): void {
-    const now = this.clock.now();
-    const delivery = MockControl.deliveryOf(ex.decision);
+  /** Journals a finished exchange; `method` and `path` are the HTTP request line's. */
+  record(ex: Exchange, method: string, path: string): void {
     this.journal.add({
-      timeMs: now,
-      method: req.method ?? '',
-      path: req.url ?? '',
+      timeMs: this.clock.now(),
+      method,
+      path,
       protocol: ex.protocol,
       operation: ex.operation,
       soapAction: ex.soapAction,
       metadata: ex.metadata,
       batchId: ex.batchId === null ? null : ex.batchId.toString(),
-      httpStatus: ex.reply.status,
-      summary: ex.error ?? ex.resultStatus ?? (ex.reply.status === 200 ? 'ok' : `http ${ex.reply.status}`),
+      httpStatus: ex.httpStatus,
+      summary: ex.error ?? ex.resultStatus ?? (ex.httpStatus === 200 ? 'ok' : `http ${ex.httpStatus}`),
       ruleIds: ex.decision?.ruleIds ?? [],
-      transportFault: delivery?.fault.type ?? null,
-      durationMs,
+      transportFault: ex.decision?.delivery?.fault.type ?? null,
+      durationMs: ex.durationMs,
     });
+  }
+
+  /** A seeded draw in [0, 1) from a rule's own stream (delay ranges). */
+  draw(ruleId: string): number {
+    return this.rules.draw(ruleId);
+  }
+
+  // --- batches
+
+  /** Batches in id order; filtering by derived status scans in id order until the page is full. */
+  listBatches(q: BatchListQuery): BatchPage {
+    const { status, limit } = q;
+    let after = q.after;
+    const items: BatchJson[] = [];
+    const step = status ? FILTER_SCAN : limit;
+    let more = true;
+    while (items.length < limit && more) {
+      const chunk = this.batches.list(after, step);
+      more = chunk.length === step;
+      for (const { batch, current } of chunk) {
+        after = batch.id;
+        if (!status || current.status === status) items.push(batchToJson(batch, current));
+        if (items.length === limit) break;
+      }
+    }
+    return { items, next: items.length === limit && more ? after!.toString() : null, total: this.batches.count() };
+  }
+
+  getBatch(id: bigint): BatchJson {
+    return detailsToJson(this.batches.details(id));
+  }
+
+  /** Creates a batch from an admin or fixture seed. */
+  createBatch(seed: BatchSeed, source = 'api'): BatchJson {
+    return this.getBatch(this.seed(seed, source));
+  }
+
+  /** Forces a status; Failed needs an error code, the others default to NoError. */
+  forceBatch(id: bigint, status: Exclude<Status, 'NotFound'>, errorCode?: ErrorCode): BatchJson {
+    const code = errorCode ?? (status === 'Failed' ? undefined : 'NoError');
+    if (!code) throw new SeedError('/errorCode', 'forcing Failed needs an errorCode');
+    if (!isTerminal(status) && code !== 'NoError') throw new SeedError('/errorCode', `${status} goes with NoError`);
+    return detailsToJson(this.batches.force(id, status, code));
+  }
+
+  /** Deletes a batch; its id is never reused. */
+  deleteBatch(id: bigint): void {
+    if (!this.batches.delete(id)) throw new BatchNotFoundError(id);
+  }
+
+  private seed(seed: BatchSeed, source: string): bigint {
+    const now = this.clock.now();
+    const createdAt = now - (seed.createdAgoMs ?? 0);
+    let anchor: Anchor | undefined;
+    if (seed.status) {
+      const errorCode = seed.errorCode ?? (seed.status === 'Failed' ? undefined : 'NoError');
+      if (!errorCode) throw new SeedError('/errorCode', 'a Failed batch needs an errorCode');
+      anchor = { status: seed.status, errorCode, at: createdAt };
+    } else if (seed.errorCode) {
+      throw new SeedError('/errorCode', 'errorCode goes with status');
+    }
+    const effects: BatchEffects = {};
+    if (seed.timings) effects.timings = seed.timings;
+    if (seed.outcome) effects.outcome = seed.outcome;
+    if (seed.hold) effects.hold = seed.hold;
+    return this.batches.submit(
+      {
+        TimeOut: seed.timeOut ?? 300,
+        ExternalContext: seed.externalContext ?? null,
+        InputFile: fileRefFromJson(seed.inputFile),
+        OCRProfile: seed.ocrProfile ?? 'Default',
+        OutputFile: fileRefFromJson(seed.outputFile),
+        PutModel: seed.putModel ?? 'Replace',
+      },
+      metadataFromJson(seed.metadata),
+      effects,
+      { id: seed.id === undefined ? undefined : BigInt(seed.id), createdAt, anchor, source },
+    );
+  }
+
+  // --- rules
+
+  listRules(): Rule[] {
+    return this.rules.list();
+  }
+
+  addRule(input: RuleInput, source = 'api'): Rule {
+    return this.rules.add(input, source);
+  }
+
+  getRule(id: string): Rule {
+    const rule = this.rules.get(id);
+    if (!rule) throw new RuleNotFoundError(id);
+    return rule;
+  }
+
+  deleteRule(id: string): void {
+    if (!this.rules.delete(id)) throw new RuleNotFoundError(id);
+  }
+
+  clearRules(): void {
+    this.rules.clear();
+  }
+
+  // --- clock
+
+  clockState(): ClockState {
+    return this.clock.state();
+  }
+
+  /** Applies a clock command in a fixed order (freeze, set, advance, resume), so one call can e.g. freeze and then advance. */
+  clockCommand(cmd: ClockCommand): ClockState {
+    if (cmd.freeze && cmd.resume) throw new ValidationError('/: freeze and resume together make no sense', '/');
+    let setTo: number | undefined;
+    if (cmd.set !== undefined) {
+      setTo = Date.parse(cmd.set);
+      if (!Number.isFinite(setTo)) throw new ValidationError(`/set: '${cmd.set}' is not an ISO 8601 time`, '/set');
+    }
+    if (cmd.freeze) this.clock.freeze();
+    if (setTo !== undefined) this.clock.set(setTo);
+    if (cmd.advanceMs) this.clock.advance(cmd.advanceMs);
+    if (cmd.resume) this.clock.resume();
+    return this.clock.state();
+  }
+
+  // --- the request journal
+
+  requests(q: JournalQuery): JournalPage {
+    return { items: this.journal.query(q), ...this.journal.stats() };
+  }
+
+  countRequests(q: Omit<JournalQuery, 'limit'>): number {
+    return this.journal.countMatching(q);
+  }
+
+  clearRequests(): void {
+    this.journal.clear();
+  }
+
+  // --- reset, health
+
+  /** Back to the start state: fixtures reloaded, clock resumed, journal cleared; batches too unless kept. */
+  reset({ keepBatches = false } = {}): ResetResult {
+    this.fixtures = this.options.loadFixtures();
+    this.journal.clear();
+    if (!keepBatches) {
+      this.clock.reset();
+      this.batches.deleteAll();
+    }
+    this.applyFixtures({ batches: !keepBatches });
+    return { reset: true, keepBatches, fixtures: this.fixtures.files, clock: this.clock.state() };
+  }
+
+  /** Readiness: the store is open and the WSDL loaded; the rest is for people reading it. */
+  async health(): Promise<Health> {
+    const open = this.batches.isOpen();
+    const wsdl = await this.options.describeWsdl();
+    return {
+      status: open && wsdl === 'loaded' ? 'ok' : 'unavailable',
+      store: open ? 'open' : 'closed',
+      wsdl,
+      batches: open ? this.batches.count() : null,
+      uptimeMs: Date.now() - this.startedAt,
+      clock: this.clock.state(),
+      journal: this.journal.stats(),
+      fixtures: this.fixtures.files,
+    };
+  }
+
+  get profiles(): string[] | null {
+    return this.knownProfiles ? [...this.knownProfiles] : null;
+  }
+
+  /** Profiles, timings and rules from the fixtures; batches too unless kept. Existing batch ids are left alone. */
+  private applyFixtures({ batches }: { batches: boolean }): void {
+    const f = this.fixtures;
+    const base = this.options.basePolicy;
+    const profiles = [...(this.options.configuredProfiles ?? []), ...(f.profiles ?? [])];
+    this.knownProfiles = this.options.configuredProfiles || f.profiles ? new Set(profiles) : null;
+    this.batches.setPolicy({ ...base, timings: { ...base.timings, ...f.timings } });
+    this.rules.clear();
+    for (const { rule, source } of f.rules) this.rules.add(rule, source);
+    if (batches) {
+      for (const { seed, source } of f.batches) {
+        if (!this.batches.exists(BigInt(seed.id!))) this.seed(seed, source);
+      }
+    }
   }
 }

@@ -3,36 +3,11 @@
 // with the file, the JSON pointer and the reason.
 import fs from 'node:fs';
 import path from 'node:path';
-import { StageTimings } from '../batches/service';
+import { StageTimings } from '../batches/model';
 import { FixtureError, RuleError, ValidationError } from '../errors';
 import type * as Validate from '../schemas/validate';
 import { RuleBook } from '../rules/engine';
-import { RuleInput } from '../rules/model';
-
-export interface BatchSeed {
-  id?: string | number;
-  timeOut?: number;
-  externalContext?: string | null;
-  inputFile?: { connection?: string | null; relativeLocation?: string | null; fileName?: string | null };
-  ocrProfile?: string;
-  outputFile?: { connection?: string | null; relativeLocation?: string | null; fileName?: string | null };
-  putModel?: string;
-  metadata?: Record<string, string | number>;
-  timings?: Partial<StageTimings>;
-  outcome?: RuleInput['outcome'];
-  hold?: RuleInput['hold'];
-  createdAgoMs?: number;
-  status?: 'Queued' | 'ProcessingInput' | 'WaitingForOutput' | 'Completed' | 'Failed' | 'Aborted';
-  errorCode?: string;
-}
-
-interface FixtureFile {
-  description?: string;
-  profiles?: string[];
-  timings?: Partial<StageTimings>;
-  batches?: (BatchSeed & { id: string | number })[];
-  rules?: RuleInput[];
-}
+import type { BatchSeed, Fixture, RuleInput } from '../schemas/types';
 
 export interface FixtureSet {
   files: string[];
@@ -51,7 +26,7 @@ function lineCol(text: string, offset: number): string {
   return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
 }
 
-function parseFile(file: string, shown: string): FixtureFile {
+function parseFile(file: string, shown: string): Fixture {
   const text = fs.readFileSync(file, 'utf8');
   let json: unknown;
   try {
@@ -65,7 +40,7 @@ function parseFile(file: string, shown: string): FixtureFile {
   // ajv loads only when there is a fixture file to check.
   const { validate } = require('../schemas/validate') as typeof Validate;
   try {
-    const fixture = validate<FixtureFile>('Fixture', json);
+    const fixture = validate('Fixture', json);
     // Rules are checked as the rule book will check them (one effect, valid regex, ...).
     const scratch = new RuleBook(Date.now);
     fixture.rules?.forEach((r, i) => {

@@ -1,26 +1,9 @@
 // The request journal: every request to the service, kept in memory in a bounded ring (oldest
 // dropped), so QA can verify what the system under test sent without the disk ever filling up.
 import { ActivityMetadata } from '../batches/model';
+import type { JournalEntry } from '../schemas/types';
 
-export interface JournalEntry {
-  seq: number;
-  /** Virtual time of arrival (the mock's clock), ISO. */
-  time: string;
-  timeMs: number;
-  method: string;
-  path: string;
-  protocol: string | null;
-  operation: string | null;
-  soapAction: string | null;
-  metadata: ActivityMetadata | null;
-  batchId: string | null;
-  httpStatus: number;
-  /** A short summary of the answer: the batch status, "created", a fault text, or why it was refused. */
-  summary: string;
-  ruleIds: string[];
-  transportFault: string | null;
-  durationMs: number;
-}
+export type { JournalEntry };
 
 export interface JournalQuery {
   operation?: string;

@@ -1,18 +1,13 @@
-// Domain <-> admin JSON. The admin API speaks camelCase JSON with ids as decimal strings.
-import { ActivityMetadata, FileBatchRequest, FileReference } from '../batches/model';
+// Domain <-> the JSON the QA side speaks (admin API, fixtures, client, dashboard): camelCase
+// fields, ids as decimal strings, times as ISO strings. Shapes are the JSON Schemas' (schemas/).
+import { ActivityMetadata, FileBatchRequest, FileReference, StatusView } from '../batches/model';
 import { BatchDetails } from '../batches/service';
 import { StoredBatch } from '../batches/store';
-import { StatusView } from '../batches/model';
+import type { BatchJson, FileReferenceJson, MetadataJson } from '../schemas/types';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export interface FileReferenceJson {
-  connection?: string | null;
-  relativeLocation?: string | null;
-  fileName?: string | null;
-}
-
-export const fileRefToJson = (f: FileReference | null) =>
+export const fileRefToJson = (f: FileReference | null): BatchJson['inputFile'] =>
   f && { connection: f.Connection, relativeLocation: f.RelativeLocation, fileName: f.FileName };
 
 export const fileRefFromJson = (f: FileReferenceJson | undefined | null): FileReference | null =>
@@ -21,17 +16,17 @@ export const fileRefFromJson = (f: FileReferenceJson | undefined | null): FileRe
 const lowerFirst = (s: string) => s[0]!.toLowerCase() + s.slice(1);
 const upperFirst = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
-export function metadataToJson(m: ActivityMetadata | null): Record<string, string | number> | null {
+export function metadataToJson(m: ActivityMetadata | null): MetadataJson | null {
   if (!m) return null;
-  return Object.fromEntries(Object.entries(m).map(([k, v]) => [lowerFirst(k), v as string | number]));
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [lowerFirst(k), v as string | number])) as MetadataJson;
 }
 
-export function metadataFromJson(m: Record<string, string | number> | undefined): ActivityMetadata | null {
+export function metadataFromJson(m: MetadataJson | undefined): ActivityMetadata | null {
   if (!m) return null;
   return Object.fromEntries(Object.entries(m).map(([k, v]) => [upperFirst(k), v])) as ActivityMetadata;
 }
 
-export function requestToJson(r: FileBatchRequest) {
+function requestToJson(r: FileBatchRequest) {
   return {
     timeOut: r.TimeOut,
     externalContext: r.ExternalContext,
@@ -42,7 +37,7 @@ export function requestToJson(r: FileBatchRequest) {
   };
 }
 
-export function batchToJson(batch: StoredBatch, current: StatusView, history?: BatchDetails['history']) {
+export function batchToJson(batch: StoredBatch, current: StatusView, history?: BatchDetails['history']): BatchJson {
   return {
     id: batch.id.toString(),
     status: current.status,
@@ -58,3 +53,5 @@ export function batchToJson(batch: StoredBatch, current: StatusView, history?: B
       : {}),
   };
 }
+
+export const detailsToJson = (d: BatchDetails): BatchJson => batchToJson(d.batch, d.current, d.history);

@@ -2,24 +2,8 @@
 // answers, malformed XML, silence, and slow dribbles, as scripted by transport-fault rules.
 // The operation has already run when these apply: the state change happened, only delivery fails.
 import type { ServerResponse } from 'node:http';
-import { TransportFault } from '../rules/model';
-import { Reply } from '../soap/asmx';
-
-export type DeliveryFault = Exclude<TransportFault, { type: 'soapFault' } | { type: 'httpStatus' }>;
-
-function headersOf(reply: Reply, length: number): Record<string, string | number> {
-  const h: Record<string, string | number> = { 'Content-Length': length };
-  if (reply.contentType) h['Content-Type'] = reply.contentType;
-  if (reply.cacheControl) h['Cache-Control'] = reply.cacheControl;
-  if (reply.status === 413) h['Connection'] = 'close';
-  return h;
-}
-
-export function writeReply(res: ServerResponse, reply: Reply, head = false): void {
-  res.writeHead(reply.status, headersOf(reply, Buffer.byteLength(reply.body, 'utf8')));
-  // A string body lets node send headers and body in one write (a Buffer would take a writev).
-  res.end(head ? undefined : reply.body, 'utf8');
-}
+import type { ScriptedDelivery } from '../control/exchange';
+import { Reply, headersOf, writeReply } from './reply';
 
 /** Corrupts an XML answer so that no parser accepts it, keeping it plausible on the wire. */
 function malform(body: string): string {
@@ -101,12 +85,13 @@ export class Delivery {
     res.on('close', () => this.pending.delete(res));
   }
 
-  /** Writes `reply`, applying `fault` if any. */
-  deliver(res: ServerResponse, reply: Reply, fault: DeliveryFault | null, ruleId: string | null, head: boolean): void {
-    if (!fault) {
+  /** Writes `reply`, spoiled as `scripted` says when a rule scripted a delivery fault. */
+  deliver(res: ServerResponse, reply: Reply, scripted: ScriptedDelivery | undefined, head: boolean): void {
+    if (!scripted) {
       this.outbox.add(res, reply, head);
       return;
     }
+    const { fault, ruleId } = scripted;
     // Answers still queued go out first: a fault below may destroy a socket that a pipelined,
     // earlier answer is waiting to use. Faults are rare; an early flush costs nothing.
     this.outbox.flush();

@@ -2,7 +2,7 @@
 // counters and seeded random streams make the same requests give the same decisions every run.
 import { ActivityMetadata } from '../batches/model';
 import { DuplicateRuleError, RuleError } from '../errors';
-import { BatchEffects } from '../batches/service';
+import { BatchEffects } from '../batches/model';
 import { Rule, RuleInput, RuleMatch, TransportFault, isBatchEffect } from './model';
 
 /** The request facts rules match on. */

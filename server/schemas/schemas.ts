@@ -1,229 +1,481 @@
-// JSON Schemas (2020-12) of the admin API and fixture files: one source for request validation,
-// fixture validation and the OpenAPI 3.1 document, so the three cannot drift apart.
-import { ERROR_CODES, OUTCOME_POINTS, STAGES, STATUSES } from '../batches/model';
+// JSON Schemas (2020-12) of everything the QA side exchanges as JSON: admin request and response
+// bodies and fixture files. The one source for request validation (precompiled by ajv, see
+// build-validators.ts), fixture validation, the OpenAPI document and, through json-schema-to-ts,
+// the TypeScript types (types.ts), so none of them can drift from the others.
+//
+// Each schema is a plain `as const` object; a schema used inside another is embedded as the same
+// object (not a $ref), which is what lets the types be derived. The OpenAPI document turns those
+// shared objects back into $refs.
+import { ERROR_CODES, OPERATIONS, OUTCOME_POINTS, PROTOCOLS, STAGES, STATUSES } from '../batches/model';
 
-type Schema = Record<string, unknown>;
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-
-const nonNegInt = { type: 'integer', minimum: 0 };
-const ms = { type: 'integer', minimum: 0, maximum: 315_360_000_000 };
 /** What node accepts in a header value: tab, visible ASCII, space, Latin-1 (no CR, LF or other controls). */
 export const HEADER_VALUE_PATTERN = '^[\\t\\x20-\\x7e\\x80-\\xff]*$';
-/** A 64-bit id: a decimal string (exact), or a JSON integer when it is small enough to be exact. */
-const batchId = {
-  oneOf: [
-    { type: 'string', pattern: '^[0-9]{1,19}$' },
-    { type: 'integer', minimum: 1, maximum: 9007199254740991 },
-  ],
-  description: 'MasterWorkflowInstanceId; send ids above 2^53 as strings',
-};
 
-export const schemas: Record<string, Schema> = {
-  Status: { type: 'string', enum: [...STATUSES] },
-  ErrorCode: { type: 'string', enum: [...ERROR_CODES] },
-  Stage: { type: 'string', enum: [...STAGES] },
-  BatchId: batchId,
-  FileReference: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      connection: { type: ['string', 'null'] },
-      relativeLocation: { type: ['string', 'null'] },
-      fileName: { type: ['string', 'null'] },
+const nonNegInt = { type: 'integer', minimum: 0 } as const;
+const ms = { type: 'integer', minimum: 0, maximum: 315_360_000_000 } as const;
+const isoTime = { type: 'string', format: 'date-time' } as const;
+const int64String = { type: 'string', pattern: '^-?[0-9]{1,19}$' } as const;
+const idString = { type: 'string', pattern: '^[0-9]{1,19}$' } as const;
+const nullable = <const S extends object>(schema: S) => ({ anyOf: [schema, { type: 'null' }] }) as const;
+
+export const Status = { type: 'string', enum: STATUSES } as const;
+export const ErrorCode = { type: 'string', enum: ERROR_CODES } as const;
+export const Stage = { type: 'string', enum: STAGES } as const;
+/** The statuses an admin may force (NotFound is no state a batch can be in). */
+export const ForcedStatus = { type: 'string', enum: [...STAGES, 'Completed', 'Failed', 'Aborted'] } as const;
+export const Operation = { type: 'string', enum: OPERATIONS } as const;
+export const Protocol = { type: 'string', enum: PROTOCOLS } as const;
+
+/** A 64-bit id: a decimal string (exact), or a JSON integer when it is small enough to be exact. */
+export const BatchId = {
+  oneOf: [idString, { type: 'integer', minimum: 1, maximum: 9007199254740991 }],
+  description: 'MasterWorkflowInstanceId; send ids above 2^53 as strings',
+} as const;
+
+export const FileReference = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    connection: { type: ['string', 'null'] },
+    relativeLocation: { type: ['string', 'null'] },
+    fileName: { type: ['string', 'null'] },
+  },
+} as const;
+
+/** ActivityMetadata as the admin API and fixtures write it: camelCase field names. */
+export const ActivityMetadata = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    workflowSpaceId: { type: 'string' },
+    workflowSpaceName: { type: 'string' },
+    workflowId: { type: 'string' },
+    workflowName: { type: 'string' },
+    workflowInstanceId: int64String,
+    activityId: { type: 'string' },
+    activityName: { type: 'string' },
+    activityInstanceId: int64String,
+    callerId: { type: 'integer', minimum: -2147483648, maximum: 2147483647 },
+    masterWorkflowInstanceId: int64String,
+  },
+} as const;
+
+/** The ActivityMetadata SOAP header as a request carried it (the journal): the wire's field names. */
+export const WireActivityMetadata = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    WorkflowSpaceId: { type: 'string' },
+    WorkflowSpaceName: { type: 'string' },
+    WorkflowId: { type: 'string' },
+    WorkflowName: { type: 'string' },
+    WorkflowInstanceId: { type: 'string' },
+    ActivityId: { type: 'string' },
+    ActivityName: { type: 'string' },
+    ActivityInstanceId: { type: 'string' },
+    CallerId: { type: 'integer' },
+    MasterWorkflowInstanceId: { type: 'string' },
+  },
+} as const;
+
+export const Timings = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { queuedMs: ms, processingInputMs: ms, waitingForOutputMs: ms },
+} as const;
+
+export const Outcome = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['status', 'errorCode', 'at'],
+  properties: {
+    status: { type: 'string', enum: ['Failed', 'Aborted'] },
+    errorCode: ErrorCode,
+    at: { type: 'string', enum: OUTCOME_POINTS },
+  },
+} as const;
+
+/** Each branch repeats type: 'object' so json-schema-to-ts can derive the union when nested. */
+export const TransportFault = {
+  type: 'object',
+  required: ['type'],
+  discriminator: { propertyName: 'type' },
+  oneOf: [
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type'],
+      properties: { type: { const: 'delay' }, ms: ms, minMs: ms, maxMs: ms },
+      description: 'Answer after a real-time delay (fixed ms, or seeded between minMs and maxMs)',
     },
-  },
-  ActivityMetadata: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      workflowSpaceId: { type: 'string' },
-      workflowSpaceName: { type: 'string' },
-      workflowId: { type: 'string' },
-      workflowName: { type: 'string' },
-      workflowInstanceId: { type: 'string', pattern: '^-?[0-9]{1,19}$' },
-      activityId: { type: 'string' },
-      activityName: { type: 'string' },
-      activityInstanceId: { type: 'string', pattern: '^-?[0-9]{1,19}$' },
-      callerId: { type: 'integer', minimum: -2147483648, maximum: 2147483647 },
-      masterWorkflowInstanceId: { type: 'string', pattern: '^-?[0-9]{1,19}$' },
-    },
-  },
-  Timings: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { queuedMs: ms, processingInputMs: ms, waitingForOutputMs: ms },
-  },
-  Outcome: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['status', 'errorCode', 'at'],
-    properties: {
-      status: { type: 'string', enum: ['Failed', 'Aborted'] },
-      errorCode: ref('ErrorCode'),
-      at: { type: 'string', enum: [...OUTCOME_POINTS] },
-    },
-  },
-  TransportFault: {
-    type: 'object',
-    required: ['type'],
-    discriminator: { propertyName: 'type' },
-    oneOf: [
-      {
-        additionalProperties: false,
-        required: ['type'],
-        properties: { type: { const: 'delay' }, ms: ms, minMs: ms, maxMs: ms },
-        description: 'Answer after a real-time delay (fixed ms, or seeded between minMs and maxMs)',
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'status'],
+      properties: {
+        type: { const: 'httpStatus' },
+        status: { type: 'integer', minimum: 200, maximum: 599 },
+        body: { type: 'string' },
+        contentType: { type: 'string', pattern: HEADER_VALUE_PATTERN, description: 'Content-Type of the answer (an HTTP header value)' },
       },
-      {
-        additionalProperties: false,
-        required: ['type', 'status'],
-        properties: {
-          type: { const: 'httpStatus' },
-          status: { type: 'integer', minimum: 200, maximum: 599 },
-          body: { type: 'string' },
-          contentType: { type: 'string', pattern: HEADER_VALUE_PATTERN, description: 'Content-Type of the answer (an HTTP header value)' },
-        },
-        description: 'Answer this HTTP status and body instead of running the operation',
+      description: 'Answer this HTTP status and body instead of running the operation',
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'message'],
+      properties: {
+        type: { const: 'soapFault' },
+        code: { type: 'string', enum: ['Client', 'Server'] },
+        message: { type: 'string' },
       },
-      {
-        additionalProperties: false,
-        required: ['type', 'message'],
-        properties: {
-          type: { const: 'soapFault' },
-          code: { type: 'string', enum: ['Client', 'Server'] },
-          message: { type: 'string' },
-        },
-        description: 'Answer an ASMX SOAP fault (of the request\'s SOAP version) instead of running the operation',
-      },
-      { additionalProperties: false, required: ['type'], properties: { type: { const: 'reset' } }, description: 'Reset the TCP connection (RST)' },
-      { additionalProperties: false, required: ['type'], properties: { type: { const: 'empty' } }, description: 'Close the connection with no response' },
-      {
-        additionalProperties: false,
-        required: ['type'],
-        properties: { type: { const: 'truncated' }, bytes: nonNegInt },
-        description: 'Send the headers and part of the body, then close',
-      },
-      { additionalProperties: false, required: ['type'], properties: { type: { const: 'malformed' } }, description: 'Answer 200 with XML that does not parse' },
-      { additionalProperties: false, required: ['type'], properties: { type: { const: 'noResponse' } }, description: 'Never answer' },
-      {
-        additionalProperties: false,
-        required: ['type'],
-        properties: { type: { const: 'dribble' }, chunkBytes: { type: 'integer', minimum: 1 }, intervalMs: ms },
-        description: 'Send the body a few bytes at a time',
-      },
-    ],
-  },
-  RuleMatch: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      operation: { type: 'string', enum: ['FileBatch', 'GetStatus'] },
-      protocol: { type: 'string', enum: ['soap11', 'soap12', 'httpget', 'httppost'] },
-      batchId: { type: 'string', pattern: '^-?[0-9]{1,19}$' },
-      externalContext: { type: 'string', description: 'regular expression' },
-      fileName: { type: 'string', description: 'glob on InputFile/FileName (* and ?)' },
-      ocrProfile: { type: 'string' },
-      putModel: { type: 'string' },
-      soapAction: { type: 'string' },
-      metadata: { type: 'object', additionalProperties: { type: ['string', 'integer'] } },
+      description: "Answer an ASMX SOAP fault (of the request's SOAP version) instead of running the operation",
     },
-  },
-  RuleInput: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
-      description: { type: 'string' },
-      match: ref('RuleMatch'),
-      after: { ...nonNegInt, description: 'skip the first K matching requests' },
-      times: { ...nonNegInt, description: 'act on the next N matching requests only' },
-      probability: { type: 'number', minimum: 0, maximum: 1 },
-      seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
-      outcome: ref('Outcome'),
-      timings: ref('Timings'),
-      hold: ref('Stage'),
-      fault: ref('TransportFault'),
+    { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'reset' } }, description: 'Reset the TCP connection (RST)' },
+    { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'empty' } }, description: 'Close the connection with no response' },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type'],
+      properties: { type: { const: 'truncated' }, bytes: nonNegInt },
+      description: 'Send the headers and part of the body, then close',
     },
-  },
-  Rule: {
-    allOf: [ref('RuleInput')],
-    type: 'object',
-    properties: {
-      id: { type: 'string' },
-      createdAt: { type: 'string' },
-      matched: { type: 'integer' },
-      fired: { type: 'integer' },
-      source: { type: 'string' },
+    { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'malformed' } }, description: 'Answer 200 with XML that does not parse' },
+    { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'noResponse' } }, description: 'Never answer' },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type'],
+      properties: { type: { const: 'dribble' }, chunkBytes: { type: 'integer', minimum: 1 }, intervalMs: ms },
+      description: 'Send the body a few bytes at a time',
     },
+  ],
+} as const;
+
+export const RuleMatch = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    operation: Operation,
+    protocol: Protocol,
+    batchId: { ...int64String, description: 'GetStatus only: the MasterWorkflowInstanceId asked about' },
+    externalContext: { type: 'string', description: "regular expression on FileBatch's ExternalContext (GetStatus: the stored one)" },
+    fileName: { type: 'string', description: 'glob on InputFile/FileName (* and ?)' },
+    ocrProfile: { type: 'string' },
+    putModel: { type: 'string' },
+    soapAction: { type: 'string' },
+    metadata: { type: 'object', additionalProperties: { type: ['string', 'integer'] }, description: 'exact values of ActivityMetadata fields, by camelCase name' },
   },
-  BatchSeed: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      id: ref('BatchId'),
-      timeOut: { type: 'integer', minimum: 0, maximum: 2147483647 },
-      externalContext: { type: ['string', 'null'] },
-      inputFile: ref('FileReference'),
-      ocrProfile: { type: 'string' },
-      outputFile: ref('FileReference'),
-      putModel: { type: 'string' },
-      metadata: ref('ActivityMetadata'),
-      timings: ref('Timings'),
-      outcome: ref('Outcome'),
-      hold: ref('Stage'),
-      createdAgoMs: { ...ms, description: 'created this long before now (virtual time)' },
-      status: { type: 'string', enum: [...STAGES, 'Completed', 'Failed', 'Aborted'], description: 'force this status at creation' },
-      errorCode: ref('ErrorCode'),
+} as const;
+
+const ruleInputProperties = {
+  id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
+  description: { type: 'string' },
+  match: RuleMatch,
+  after: { ...nonNegInt, description: 'skip the first K matching requests' },
+  times: { ...nonNegInt, description: 'act on the next N matching requests only' },
+  probability: { type: 'number', minimum: 0, maximum: 1 },
+  seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
+  outcome: Outcome,
+  timings: Timings,
+  hold: Stage,
+  fault: TransportFault,
+} as const;
+
+/** What a client sends to create a rule: a match and exactly one effect. */
+export const RuleInput = { type: 'object', additionalProperties: false, properties: ruleInputProperties } as const;
+
+/** A rule as the mock holds it: defaults filled in, with its counters. */
+export const Rule = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'match', 'after', 'probability', 'seed', 'createdAt', 'matched', 'fired', 'source'],
+  properties: {
+    ...ruleInputProperties,
+    id: { type: 'string' },
+    createdAt: isoTime,
+    matched: { type: 'integer', description: 'requests that matched so far' },
+    fired: { type: 'integer', description: 'matching requests the rule acted on' },
+    source: { type: 'string', description: 'api, or the fixture file it came from' },
+  },
+} as const;
+
+export const BatchSeed = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    id: BatchId,
+    timeOut: { type: 'integer', minimum: 0, maximum: 2147483647 },
+    externalContext: { type: ['string', 'null'] },
+    inputFile: FileReference,
+    ocrProfile: { type: 'string' },
+    outputFile: FileReference,
+    putModel: { type: 'string' },
+    metadata: ActivityMetadata,
+    timings: Timings,
+    outcome: Outcome,
+    hold: Stage,
+    createdAgoMs: { ...ms, description: 'created this long before now (virtual time)' },
+    status: { ...ForcedStatus, description: 'force this status at creation' },
+    errorCode: ErrorCode,
+  },
+} as const;
+
+export const BatchPatch = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['status'],
+  properties: { status: ForcedStatus, errorCode: ErrorCode },
+} as const;
+
+const StoredFileReference = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['connection', 'relativeLocation', 'fileName'],
+  properties: {
+    connection: { type: ['string', 'null'] },
+    relativeLocation: { type: ['string', 'null'] },
+    fileName: { type: ['string', 'null'] },
+  },
+} as const;
+
+export const TimingPlan = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['queuedMs', 'processingInputMs', 'waitingForOutputMs', 'timeoutMs', 'outcome', 'hold'],
+  properties: {
+    queuedMs: { type: 'number' },
+    processingInputMs: { type: 'number' },
+    waitingForOutputMs: { type: 'number' },
+    timeoutMs: { type: 'number', description: "the batch's TimeOut in ms" },
+    outcome: nullable(Outcome),
+    hold: nullable(Stage),
+  },
+} as const;
+
+export const HistoryEntry = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['status', 'errorCode', 'at', 'recordedAt', 'source'],
+  properties: {
+    status: Status,
+    errorCode: ErrorCode,
+    at: { ...isoTime, description: 'when the status began (virtual time)' },
+    recordedAt: { ...isoTime, description: 'when the mock recorded it' },
+    source: { type: 'string', description: 'FileBatch, clock, admin, api or a fixture file' },
+  },
+} as const;
+
+/** A batch as the admin API shows it: what was submitted, its plan, and its derived status. */
+export const Batch = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'id', 'status', 'errorCode', 'since', 'createdAt', 'timeOut', 'externalContext', 'inputFile',
+    'ocrProfile', 'outputFile', 'putModel', 'metadata', 'plan', 'forced',
+  ],
+  properties: {
+    id: idString,
+    status: Status,
+    errorCode: ErrorCode,
+    since: { ...isoTime, description: 'when the current status began (virtual time)' },
+    createdAt: isoTime,
+    timeOut: { type: 'integer' },
+    externalContext: { type: ['string', 'null'] },
+    inputFile: nullable(StoredFileReference),
+    ocrProfile: { type: 'string' },
+    outputFile: nullable(StoredFileReference),
+    putModel: { type: 'string' },
+    metadata: nullable(ActivityMetadata),
+    plan: TimingPlan,
+    forced: nullable({
+      type: 'object',
+      additionalProperties: false,
+      required: ['status', 'errorCode', 'at'],
+      properties: { status: Status, errorCode: ErrorCode, at: isoTime },
+    }),
+    history: { type: 'array', items: HistoryEntry, description: 'single-batch reads only' },
+  },
+} as const;
+
+export const BatchPage = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['items', 'next', 'total'],
+  properties: {
+    items: { type: 'array', items: Batch },
+    next: { type: ['string', 'null'], description: 'pass as ?after= for the next page' },
+    total: { type: 'integer', description: 'batches stored, whatever the filter' },
+  },
+} as const;
+
+export const RuleList = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['items'],
+  properties: { items: { type: 'array', items: Rule } },
+} as const;
+
+export const ClockCommand = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    freeze: { type: 'boolean' },
+    advanceMs: { type: 'integer', minimum: 0, maximum: 315_360_000_000 },
+    set: { type: 'string', description: 'ISO 8601 date-time' },
+    resume: { type: 'boolean' },
+  },
+} as const;
+
+export const ClockState = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['now', 'nowMs', 'frozen', 'offsetMs'],
+  properties: {
+    now: isoTime,
+    nowMs: { type: 'number' },
+    frozen: { type: 'boolean' },
+    offsetMs: { type: 'number', description: 'virtual minus real time' },
+  },
+} as const;
+
+export const JournalEntry = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'seq', 'time', 'timeMs', 'method', 'path', 'protocol', 'operation', 'soapAction', 'metadata',
+    'batchId', 'httpStatus', 'summary', 'ruleIds', 'transportFault', 'durationMs',
+  ],
+  properties: {
+    seq: { type: 'integer' },
+    time: { ...isoTime, description: 'arrival, on the virtual clock' },
+    timeMs: { type: 'number' },
+    method: { type: 'string' },
+    path: { type: 'string' },
+    protocol: nullable(Protocol),
+    operation: nullable(Operation),
+    soapAction: { type: ['string', 'null'] },
+    metadata: nullable(WireActivityMetadata),
+    batchId: { type: ['string', 'null'] },
+    httpStatus: { type: 'integer' },
+    summary: { type: 'string', description: 'the batch status, "created", a fault text, or why it was refused' },
+    ruleIds: { type: 'array', items: { type: 'string' } },
+    transportFault: { type: ['string', 'null'] },
+    durationMs: { type: 'number' },
+  },
+} as const;
+
+export const JournalPage = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['items', 'size', 'capacity', 'dropped'],
+  properties: {
+    items: { type: 'array', items: JournalEntry },
+    size: { type: 'integer' },
+    capacity: { type: 'integer' },
+    dropped: { type: 'integer', description: 'entries dropped since the last clear (oldest first)' },
+  },
+} as const;
+
+export const ResetCommand = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { keepBatches: { type: 'boolean' } },
+} as const;
+
+export const ResetResult = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reset', 'keepBatches', 'fixtures', 'clock'],
+  properties: {
+    reset: { const: true },
+    keepBatches: { type: 'boolean' },
+    fixtures: { type: 'array', items: { type: 'string' } },
+    clock: ClockState,
+  },
+} as const;
+
+export const Health = {
+  type: 'object',
+  required: ['status', 'store', 'wsdl', 'batches', 'uptimeMs', 'clock', 'journal', 'fixtures'],
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: ['ok', 'unavailable'] },
+    store: { type: 'string', enum: ['open', 'closed'] },
+    wsdl: { type: 'string', description: 'loaded, pending, or invalid: reason' },
+    batches: { type: ['integer', 'null'] },
+    uptimeMs: { type: 'integer' },
+    clock: ClockState,
+    journal: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['size', 'capacity', 'dropped'],
+      properties: { size: { type: 'integer' }, capacity: { type: 'integer' }, dropped: { type: 'integer' } },
     },
+    fixtures: { type: 'array', items: { type: 'string' } },
   },
-  BatchPatch: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['status'],
-    properties: {
-      status: { type: 'string', enum: [...STAGES, 'Completed', 'Failed', 'Aborted'] },
-      errorCode: ref('ErrorCode'),
+} as const;
+
+export const Fixture = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    description: { type: 'string' },
+    profiles: { type: 'array', items: { type: 'string' } },
+    timings: Timings,
+    batches: {
+      type: 'array',
+      items: { allOf: [BatchSeed], required: ['id'], description: 'fixture batches need an explicit id' },
     },
+    rules: { type: 'array', items: RuleInput },
   },
-  ClockCommand: {
-    type: 'object',
-    additionalProperties: false,
-    minProperties: 1,
-    properties: {
-      freeze: { type: 'boolean' },
-      advanceMs: { type: 'integer', minimum: 0, maximum: 315_360_000_000 },
-      set: { type: 'string', description: 'ISO 8601 date-time' },
-      resume: { type: 'boolean' },
-    },
+} as const;
+
+export const Problem = {
+  type: 'object',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    pointer: { type: 'string', description: 'JSON pointer to the offending value, when there is one' },
   },
-  ResetCommand: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { keepBatches: { type: 'boolean' } },
-  },
-  Fixture: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      $schema: { type: 'string' },
-      description: { type: 'string' },
-      profiles: { type: 'array', items: { type: 'string' } },
-      timings: ref('Timings'),
-      batches: {
-        type: 'array',
-        items: { allOf: [ref('BatchSeed')], required: ['id'], description: 'fixture batches need an explicit id' },
-      },
-      rules: { type: 'array', items: ref('RuleInput') },
-    },
-  },
-  Problem: {
-    type: 'object',
-    properties: {
-      type: { type: 'string' },
-      title: { type: 'string' },
-      status: { type: 'integer' },
-      detail: { type: 'string' },
-      pointer: { type: 'string', description: 'JSON pointer to the offending value, when there is one' },
-    },
-  },
-};
+} as const;
+
+/** Every named schema, as the OpenAPI document lists them. */
+export const schemas = {
+  Status,
+  ErrorCode,
+  Stage,
+  ForcedStatus,
+  Operation,
+  Protocol,
+  BatchId,
+  FileReference,
+  ActivityMetadata,
+  WireActivityMetadata,
+  Timings,
+  Outcome,
+  TransportFault,
+  RuleMatch,
+  RuleInput,
+  Rule,
+  RuleList,
+  BatchSeed,
+  BatchPatch,
+  TimingPlan,
+  HistoryEntry,
+  Batch,
+  BatchPage,
+  ClockCommand,
+  ClockState,
+  JournalEntry,
+  JournalPage,
+  ResetCommand,
+  ResetResult,
+  Health,
+  Fixture,
+  Problem,
+} as const;

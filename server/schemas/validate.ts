@@ -2,8 +2,18 @@
 // time into validators.generated.ts), reporting the first problem with a JSON pointer to it.
 import { ValidationError } from '../errors';
 import * as generated from './validators.generated';
-import { HEADER_VALUE_PATTERN, schemas } from './schemas';
-import type { VALIDATED } from './build-validators';
+import { HEADER_VALUE_PATTERN, TransportFault } from './schemas';
+import type { BatchPatch, BatchSeed, ClockCommand, Fixture, ResetCommand, RuleInput } from './types';
+
+/** The schemas requests and fixture files are checked against, with the types they prove. */
+export interface Validated {
+  Fixture: Fixture;
+  RuleInput: RuleInput;
+  BatchSeed: BatchSeed;
+  BatchPatch: BatchPatch;
+  ClockCommand: ClockCommand;
+  ResetCommand: ResetCommand;
+}
 
 
 interface AjvError {
@@ -15,9 +25,9 @@ interface AjvError {
 type Validator = ((value: unknown) => boolean) & { errors?: AjvError[] | null };
 
 /** Throws a ValidationError unless `value` satisfies the named schema. */
-export function validate<T>(schemaName: (typeof VALIDATED)[number], value: unknown): T {
+export function validate<K extends keyof Validated>(schemaName: K, value: unknown): Validated[K] {
   const check = (generated as unknown as Record<string, Validator>)[schemaName]!;
-  if (check(value)) return value as T;
+  if (check(value)) return value as Validated[K];
   const err = check.errors![0]!;
   let pointer = err.instancePath || '';
   let message = err.message ?? 'is invalid';
@@ -28,7 +38,7 @@ export function validate<T>(schemaName: (typeof VALIDATED)[number], value: unkno
   } else if (err.keyword === 'enum') {
     message = `must be one of ${(err.params['allowedValues'] as unknown[]).join(', ')}`;
   } else if (err.keyword === 'discriminator') {
-    const branches = (schemas['TransportFault']!['oneOf'] as { properties: { type: { const: string } } }[]).map((b) => b.properties.type.const);
+    const branches = TransportFault.oneOf.map((b) => b.properties.type.const);
     pointer = `${pointer}/type`;
     message = `must be one of ${branches.join(', ')}`;
   } else if (err.keyword === 'pattern' && err.params['pattern'] === HEADER_VALUE_PATTERN) {

@@ -1,83 +1,36 @@
 // The HTTP adapter for everything under the .asmx path: WSDL, disco, help page, SOAP 1.1/1.2 and
 // the HTTP GET/POST bindings. It translates wire <-> domain and nothing more.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
-import { ActivityMetadata, FileBatchRequest } from '../batches/model';
-import { BatchEffects, BatchService } from '../batches/service';
+import type { IncomingMessage } from 'node:http';
+import { BatchService } from '../batches/service';
+import type { Decision, Exchange, ServiceRequest } from '../control/exchange';
+import type { Served } from '../http/exchanges';
+import type { RequestTarget } from '../http/listener';
+import type { Reply } from '../http/reply';
 import {
   CACHE_ERROR,
   CACHE_OK,
   CONTENT_TYPE_SOAP11,
   CONTENT_TYPE_SOAP12,
   CONTENT_TYPE_TEXT,
-  Operation,
-  Protocol,
   SERVICE_PATH_LOWER,
   SoapVersion,
 } from './constants';
 import { parseInt64 } from './decode';
-import { HttpStatusError, SoapRequestInfo, VersionedFault, parseMediaType, readSoapRequest } from './envelope';
-import { SoapFault, processingFailed, renderFault } from './faults';
+import { SoapRequestInfo, parseMediaType, readSoapRequest } from './envelope';
+import { BodyTooLarge, HttpStatusError, SoapFault, VersionedFault, faultForError, processingFailed, renderFault } from './faults';
 import { helpPage } from './help';
 import { batchOutputDocument, fileBatchResponse, getStatusResponse } from './responses';
 import { ServiceDescription } from './wsdl';
 
-/** A finished HTTP answer, before any scripted transport fault is applied to it. */
-export interface Reply {
-  status: number;
-  contentType: string | null;
-  cacheControl: string | null;
-  body: string;
-}
-
-/** What one request to the service was, for rules, the journal and the log. */
-export interface ServiceRequest {
-  protocol: Protocol | null;
-  operation: Operation | null;
-  soapAction: string | null;
-  metadata: ActivityMetadata | null;
-  batchId: bigint | null;
-  fileBatch: FileBatchRequest | null;
-}
-
-/** An answer given instead of running the operation (nothing stored changes). */
-export type Refusal =
-  | { kind: 'soapFault'; code: 'Client' | 'Server'; message: string }
-  | { kind: 'httpStatus'; status: number; body: string; contentType: string | null };
-
-/** What scripted rules decide for a request that reached an operation. */
-export interface Decision {
-  effects?: BatchEffects;
-  refuse?: Refusal;
-  /** Opaque to this adapter: how delivery of the answer is to fail (see transport.ts). */
-  transport?: unknown;
-  ruleIds: string[];
-}
-
-export interface Exchange extends ServiceRequest {
-  reply: Reply;
-  decision: Decision | null;
-  /** The batch status reported (GetStatus) or created with (FileBatch). */
-  resultStatus: string | null;
-  /** Why a request was refused, when it was. */
-  error: string | null;
-}
-
 /** How a request ended, before it becomes an Exchange. */
-type Outcome = Pick<Exchange, 'reply' | 'decision' | 'resultStatus' | 'error'>;
-
-export interface AsmxHooks {
-  /** Called once a request is understood, before the domain runs. */
-  decide(req: ServiceRequest): Decision;
-  /** Called with the answer; it writes it to the wire (possibly mangled) and records it. */
-  send(req: IncomingMessage, res: ServerResponse, exchange: Exchange, startedAt: number): void;
-}
+type Outcome = Pick<Served, 'reply' | 'decision' | 'resultStatus' | 'error'>;
 
 export interface AsmxOptions {
   batches: BatchService;
   description: ServiceDescription;
   bodyLimitBytes: number;
-  hooks: AsmxHooks;
+  /** The control core's rules and profile checks for a request the adapter understood. */
+  decide(req: ServiceRequest): Decision;
 }
 
 /** A request answered without reaching an operation (refused, or a document like the WSDL). */
@@ -98,35 +51,6 @@ const faultReply = (v: SoapVersion, f: SoapFault): Reply => ({
   body: renderFault(v, f.code, f.message, f.detail),
 });
 
-/** The parts of the request target the adapter reads (a full URL object costs more than this). */
-export interface RequestTarget {
-  pathname: string;
-  search: string;
-  readonly searchParams: URLSearchParams;
-}
-
-/** Splits `req.url` into path and query; odd targets (escapes, dot segments) go through URL. */
-export function parseTarget(raw: string): RequestTarget | null {
-  if (raw.startsWith('/') && !raw.includes('%') && !raw.includes('/.') && !raw.includes('\\') && !raw.includes('#')) {
-    const q = raw.indexOf('?');
-    const pathname = q < 0 ? raw : raw.slice(0, q);
-    const search = q < 0 ? '' : raw.slice(q);
-    let params: URLSearchParams | undefined;
-    return {
-      pathname,
-      search: search === '?' ? '' : search,
-      get searchParams() {
-        return (params ??= new URLSearchParams(search));
-      },
-    };
-  }
-  try {
-    return new URL(raw, 'http://localhost');
-  } catch {
-    return null;
-  }
-}
-
 /** Whether a URL path belongs to the service; returns the part after `.asmx` ('' for the service itself). */
 export function matchServicePath(pathname: string): string | null {
   const lower = pathname.toLowerCase();
@@ -135,8 +59,6 @@ export function matchServicePath(pathname: string): string | null {
   if (rest === '' || rest.startsWith('/')) return rest;
   return null;
 }
-
-class BodyTooLarge extends Error {}
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
@@ -160,8 +82,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** The adapter: one request under the .asmx path in, its Exchange and Reply out (nothing written). */
 export function createAsmxHandler(opts: AsmxOptions) {
-  const { batches, description, hooks } = opts;
+  const { batches, description } = opts;
 
   function serviceUrl(req: IncomingMessage, pathname: string, rest: string): string {
     const host = req.headers.host ?? `localhost:${req.socket.localPort ?? 80}`;
@@ -170,7 +93,7 @@ export function createAsmxHandler(opts: AsmxOptions) {
 
   /** Runs an understood request through the rules and the domain. */
   function perform(sr: ServiceRequest, version: SoapVersion | null): Outcome {
-    const decision = hooks.decide(sr);
+    const decision = opts.decide(sr);
     const refusal = decision.refuse;
     if (refusal?.kind === 'httpStatus') {
       const reply: Reply = { status: refusal.status, contentType: refusal.contentType, cacheControl: CACHE_ERROR, body: refusal.body };
@@ -180,16 +103,23 @@ export function createAsmxHandler(opts: AsmxOptions) {
       const fault = refusal.code === 'Server' ? processingFailed(refusal.message) : new SoapFault('Client', refusal.message);
       return { reply: version ? faultReply(version, fault) : textError(fault.message), decision, resultStatus: 'fault', error: null };
     }
-    if (sr.operation === 'FileBatch') {
-      const id = batches.submit(sr.fileBatch!, sr.metadata, decision.effects);
-      sr.batchId = id;
-      return { reply: xmlOk(soapContentType(version!), fileBatchResponse(version!, id)), decision, resultStatus: 'created', error: null };
+    try {
+      if (sr.operation === 'FileBatch') {
+        const id = batches.submit(sr.fileBatch!, sr.metadata, decision.effects);
+        sr.batchId = id;
+        return { reply: xmlOk(soapContentType(version!), fileBatchResponse(version!, id)), decision, resultStatus: 'created', error: null };
+      }
+      const status = batches.status(sr.batchId);
+      const reply = version
+        ? xmlOk(soapContentType(version), getStatusResponse(version, status))
+        : xmlOk(CONTENT_TYPE_SOAP11, batchOutputDocument(status));
+      return { reply, decision, resultStatus: status.status, error: null };
+    } catch (err) {
+      // The core's typed errors, as the web method would report them; anything else is a 500.
+      const fault = faultForError(err);
+      if (!fault) throw err;
+      return { reply: version ? faultReply(version, fault) : textError(fault.message), decision, resultStatus: 'fault', error: fault.message };
     }
-    const status = batches.status(sr.batchId);
-    const reply = version
-      ? xmlOk(soapContentType(version), getStatusResponse(version, status))
-      : xmlOk(CONTENT_TYPE_SOAP11, batchOutputDocument(status));
-    return { reply, decision, resultStatus: status.status, error: null };
   }
 
   async function handleSoap(req: IncomingMessage, sr: ServiceRequest): Promise<Outcome> {
@@ -256,20 +186,21 @@ export function createAsmxHandler(opts: AsmxOptions) {
     return perform(sr, null);
   }
 
-  return async function handleAsmx(req: IncomingMessage, res: ServerResponse, url: RequestTarget, rest: string): Promise<void> {
-    const startedAt = performance.now();
-    // Created with every Exchange field, so its shape never changes as it is filled in.
-    const sr: ServiceRequest & Partial<Outcome> = {
+  return async function serveAsmx(req: IncomingMessage, url: RequestTarget, rest: string): Promise<Served> {
+    // Created with every field, so its shape never changes as it is filled in.
+    const sr: ServiceRequest & Omit<Exchange, keyof ServiceRequest> & { reply: Reply | undefined } = {
       protocol: null,
       operation: null,
       soapAction: null,
       metadata: null,
       batchId: null,
       fileBatch: null,
-      reply: undefined,
+      httpStatus: 0,
       decision: null,
       resultStatus: null,
       error: null,
+      durationMs: 0,
+      reply: undefined,
     };
     let outcome: Outcome;
 
@@ -295,11 +226,12 @@ export function createAsmxHandler(opts: AsmxOptions) {
       outcome = answered(textError(`Request format is unrecognized for method ${req.method}.`, 405), 'method not allowed');
     }
     // Filled in place (no spread copies): this runs for every request.
-    const ex = sr as Exchange;
+    const ex = sr as Served;
     ex.reply = outcome.reply;
+    ex.httpStatus = outcome.reply.status;
     ex.decision = outcome.decision;
     ex.resultStatus = outcome.resultStatus;
     ex.error = outcome.error;
-    hooks.send(req, res, ex, startedAt);
+    return ex;
   };
 }

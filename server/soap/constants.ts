@@ -1,4 +1,5 @@
 // Names fixed by the vendor contract and by SOAP itself.
+import { OPERATIONS, Operation } from '../batches/model';
 
 export const API_NS = 'http://genpact.com/cora/orchestration/ocr/1.0.0/api/';
 export const SERVICE_PATH = '/SequenceServices/coraOcrIntegration_v1.0.0.asmx';
@@ -13,13 +14,12 @@ export const XSD_NS = 'http://www.w3.org/2001/XMLSchema';
 export const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
-export const OPERATIONS = ['FileBatch', 'GetStatus'] as const;
-export type Operation = (typeof OPERATIONS)[number];
+export { OPERATIONS } from '../batches/model';
+export type { Operation, Protocol } from '../batches/model';
 export const isOperation = (v: string): v is Operation => (OPERATIONS as readonly string[]).includes(v);
 export const soapActionOf = (op: Operation): string => API_NS + op;
 
 export type SoapVersion = '1.1' | '1.2';
-export type Protocol = 'soap11' | 'soap12' | 'httpget' | 'httppost';
 
 export const CONTENT_TYPE_SOAP11 = 'text/xml; charset=utf-8';
 export const CONTENT_TYPE_SOAP12 = 'application/soap+xml; charset=utf-8';

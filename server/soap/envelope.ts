@@ -3,7 +3,7 @@
 import { ActivityMetadata, FileBatchRequest } from '../batches/model';
 import { API_NS, Operation, SOAP11_ENV, SOAP12_ENV, SoapVersion, isOperation, soapActionOf } from './constants';
 import { decodeActivityMetadata, decodeFileBatch } from './decode';
-import { SoapFault, unreadable, unreadableAt } from './faults';
+import { HttpStatusError, SoapFault, VersionedFault, unreadable, unreadableAt } from './faults';
 import { XmlElement, XmlSyntaxError, attr, parseXml } from './xml';
 
 export interface MediaType {
@@ -26,26 +26,6 @@ export function parseMediaType(header: string | undefined): MediaType | null {
     if (!(key in params)) params[key] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : p[3]!;
   }
   return { type: m[1]!.toLowerCase(), params };
-}
-
-/** A request answered by a bare HTTP status and an empty body, as ASMX does for 400 and 415. */
-export class HttpStatusError extends Error {
-  constructor(
-    readonly status: number,
-    reason: string,
-  ) {
-    super(reason);
-  }
-}
-
-/** A fault to be answered in a given SOAP version. */
-export class VersionedFault extends Error {
-  constructor(
-    readonly version: SoapVersion,
-    readonly fault: SoapFault,
-  ) {
-    super(fault.message);
-  }
 }
 
 /** What the adapter learnt about a request, filled in as reading goes on (also for the journal). */

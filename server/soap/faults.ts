@@ -1,4 +1,5 @@
 // SOAP faults exactly as ASMX writes them, for SOAP 1.1 and 1.2.
+import { MockError } from '../errors';
 import { SOAP11_ENV, SOAP12_ENV, SoapVersion, XSD_NS, XSI_NS } from './constants';
 import { escapeXml } from './xml';
 
@@ -21,6 +22,39 @@ export class SoapFault extends Error {
   ) {
     super(message);
   }
+}
+
+/** A fault to be answered in a given SOAP version. */
+export class VersionedFault extends Error {
+  constructor(
+    readonly version: SoapVersion,
+    readonly fault: SoapFault,
+  ) {
+    super(fault.message);
+  }
+}
+
+/** A request answered by a bare HTTP status and an empty body, as ASMX does for 400 and 415. */
+export class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** The request body is over BODY_LIMIT. */
+export class BodyTooLarge extends Error {}
+
+/**
+ * The core's typed errors (errors.ts) as the web method would report them: what the caller got
+ * wrong is a Client fault, anything else a Server fault in ASMX's "unable to process" wording.
+ * Null for anything untyped, which stays a 500 (a bug, not an answer).
+ */
+export function faultForError(err: unknown): SoapFault | null {
+  if (!(err instanceof MockError)) return null;
+  return err.kind === 'invalid' ? new SoapFault('Client', err.message) : processingFailed(err.message);
 }
 
 /** ASMX's wording when the request cannot be deserialized. */
