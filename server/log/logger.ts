@@ -1,11 +1,10 @@
 // pino JSON lines on stdout; pretty-printed when asked for and pino-pretty (a dev dependency) is there.
 import pino, { Logger } from 'pino';
-import { Config } from '../config';
 import { LogSink } from './sink';
 
 export type { Logger };
 
-export function createLogger(config: Pick<Config, 'logLevel' | 'logPretty'>): Logger {
+export function createLogger(config: { logLevel: pino.LevelWithSilent; logPretty: boolean }): Logger {
   const options: pino.LoggerOptions = { level: config.logLevel, base: { service: 'cora-ocr-mock' } };
   if (config.logPretty) {
     try {

@@ -3,7 +3,7 @@
 // the clock's state), the check at the end proves the schema describes exactly that type.
 import type { FromSchema } from 'json-schema-to-ts';
 import type { ClockState as DomainClockState } from '../batches/clock';
-import type { Outcome as DomainOutcome, StageTimings, TimingPlan as DomainTimingPlan } from '../batches/model';
+import type { ActivityMetadata as DomainActivityMetadata, Outcome as DomainOutcome, StageTimings, TimingPlan as DomainTimingPlan } from '../batches/model';
 import type * as Schemas from './schemas';
 
 /**
@@ -18,6 +18,8 @@ type S = { [K in keyof typeof Schemas]: Bare<(typeof Schemas)[K]> };
 export type FileReferenceJson = FromSchema<S['FileReference']>;
 /** ActivityMetadata with camelCase field names, as the admin API and fixtures write it. */
 export type MetadataJson = FromSchema<S['ActivityMetadata']>;
+/** ActivityMetadata as the SOAP header carries it (the journal shows it so). */
+export type WireMetadataJson = FromSchema<S['WireActivityMetadata']>;
 export type TimingsJson = FromSchema<S['Timings']>;
 export type OutcomeJson = FromSchema<S['Outcome']>;
 export type TransportFault = FromSchema<S['TransportFault']>;
@@ -47,4 +49,5 @@ export type SchemaMatchesDomain = [
   Assert<Same<Required<TimingsJson>, StageTimings>>,
   Assert<Same<ClockStateJson, DomainClockState>>,
   Assert<Same<BatchJson['plan'], DomainTimingPlan>>,
+  Assert<Same<WireMetadataJson, DomainActivityMetadata>>,
 ];

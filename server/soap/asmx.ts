@@ -23,7 +23,7 @@ import { batchOutputDocument, fileBatchResponse, getStatusResponse } from './res
 import { ServiceDescription } from './wsdl';
 
 /** How a request ended, before it becomes an Exchange. */
-type Outcome = Pick<Served, 'reply' | 'decision' | 'resultStatus' | 'error'>;
+type Ending = Pick<Served, 'reply' | 'decision' | 'resultStatus' | 'error'>;
 
 export interface AsmxOptions {
   batches: BatchService;
@@ -34,7 +34,7 @@ export interface AsmxOptions {
 }
 
 /** A request answered without reaching an operation (refused, or a document like the WSDL). */
-const answered = (reply: Reply, error: string | null = null): Outcome => ({ reply, decision: null, resultStatus: null, error });
+const answered = (reply: Reply, error: string | null = null): Ending => ({ reply, decision: null, resultStatus: null, error });
 const emptyReply = (status: number): Reply => ({ status, contentType: null, cacheControl: CACHE_ERROR, body: '' });
 const textError = (message: string, status = 500): Reply => ({
   status,
@@ -92,7 +92,7 @@ export function createAsmxHandler(opts: AsmxOptions) {
   }
 
   /** Runs an understood request through the rules and the domain. */
-  function perform(sr: ServiceRequest, version: SoapVersion | null): Outcome {
+  function perform(sr: ServiceRequest, version: SoapVersion | null): Ending {
     const decision = opts.decide(sr);
     const refusal = decision.refuse;
     if (refusal?.kind === 'httpStatus') {
@@ -122,7 +122,7 @@ export function createAsmxHandler(opts: AsmxOptions) {
     }
   }
 
-  async function handleSoap(req: IncomingMessage, sr: ServiceRequest): Promise<Outcome> {
+  async function handleSoap(req: IncomingMessage, sr: ServiceRequest): Promise<Ending> {
     const info: SoapRequestInfo = {};
     try {
       const body = await readBody(req, opts.bodyLimitBytes);
@@ -154,7 +154,7 @@ export function createAsmxHandler(opts: AsmxOptions) {
     method: string,
     query: URLSearchParams,
     sr: ServiceRequest,
-  ): Promise<Outcome> {
+  ): Promise<Ending> {
     sr.protocol = req.method === 'POST' ? 'httppost' : 'httpget';
     if (method !== 'GetStatus') return answered(textError(`${method} Web Service method name is not valid.`), 'unknown method');
     sr.operation = 'GetStatus';
@@ -202,7 +202,7 @@ export function createAsmxHandler(opts: AsmxOptions) {
       durationMs: 0,
       reply: undefined,
     };
-    let outcome: Outcome;
+    let outcome: Ending;
 
     if (rest === '' && (req.method === 'GET' || req.method === 'HEAD')) {
       const q = url.search.slice(1).toLowerCase();

@@ -24,20 +24,16 @@ export interface ServiceDescription {
 /** The SOAP ports the adapter implements; the WSDL must bind every operation on each of them. */
 const SOAP_PORTS = ['CoraOcrIntegrationSoap', 'CoraOcrIntegrationSoap12'];
 
-/** Parses the WSDL with the `soap` package (serverless mode) and checks the operations it binds. */
+/** Parses the WSDL with the `soap` package's public WSDL class and checks the operations it binds. */
 async function validateWithSoap(xml: string, file: string): Promise<void> {
   // Loaded here, not at the top: the package takes ~100 ms to load, which start-up need not wait for.
-  const soap = require('soap') as typeof Soap;
-  const server = await new Promise<Soap.Server>((resolve, reject) => {
-    // Serverless mode is only usable once its callback fires with the parsed WSDL.
-    const s: Soap.Server = soap.listen(null as never, {
-      path: SERVICE_PATH,
-      services: {},
-      xml,
-      callback: (err: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(s)),
-    } as Soap.IServerOptions);
-  });
-  const described = (server as unknown as { wsdl: { describeServices(): Record<string, Record<string, object>> } }).wsdl.describeServices();
+  const { WSDL } = require('soap') as typeof Soap;
+  const wsdl = new WSDL(xml, file, {});
+  // The WSDL parses on the next tick and reports through onReady (set before that tick).
+  await new Promise<void>((resolve, reject) =>
+    wsdl.onReady((err: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve())),
+  );
+  const described = wsdl.describeServices() as Record<string, Record<string, object>>;
   const ports = described['CoraOcrIntegration'];
   if (!ports) throw new Error(`${file}: service CoraOcrIntegration is missing`);
   for (const port of SOAP_PORTS) {
