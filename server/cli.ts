@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // cora-ocr-mock: starts the mock (`serve`, the default) or drives a running one over its admin API.
-import { AdminClient, AdminError, BatchJson } from './client';
-import { ERROR_CODES, ErrorCode, STATUSES, Status } from './batches/model';
-import { serve } from './main';
-import type { RuleInput } from './rules/model';
+// An admin command loads only this file, client.ts, batches/model.ts, args.ts and node built-ins.
 import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { closest } from './args';
+import { ERROR_CODES, STAGES, STATUSES } from './batches/model';
+import type { Status } from './batches/model';
+import { AdminClient, AdminError } from './client';
+import type { BatchJson } from './client';
+import type { RuleInput } from './rules/model';
 
 const HELP = `Usage: cora-ocr-mock [command] [options]
 
@@ -31,28 +35,178 @@ Drive a running mock (options: --url URL, default $CORA_MOCK_URL or http://127.0
 
 class UsageError extends Error {}
 
-interface Parsed {
-  positional: string[];
-  flags: Record<string, string | true>;
+// --- the command line: every command's options and arguments, parsed with node:util parseArgs (strict)
+
+type OptionType = 'string' | 'boolean';
+
+interface CommandSpec {
+  /** Shown when there are too many arguments. */
+  usage: string;
+  options: Record<string, OptionType>;
+  maxArgs: number;
 }
 
-function parseArgs(argv: string[], booleans: string[]): Parsed {
-  const out: Parsed = { positional: [], flags: {} };
+/** Options every admin command takes, before or after the command. */
+const GLOBAL_OPTIONS: Record<string, OptionType> = { url: 'string', token: 'string', json: 'boolean' };
+const FILTERS: Record<string, OptionType> = { operation: 'string', 'batch-id': 'string', since: 'string', rule: 'string', protocol: 'string' };
+
+/** Sub-commands by name; '' is a command without sub-commands (or, for requests, the listing). */
+const COMMANDS: Record<string, { default: string; subs: Record<string, CommandSpec> }> = {
+  health: { default: '', subs: { '': { usage: 'health', options: {}, maxArgs: 0 } } },
+  batches: {
+    default: 'list',
+    subs: {
+      list: { usage: 'batches list [--status STATUS] [--limit N] [--after ID]', options: { status: 'string', limit: 'string', after: 'string' }, maxArgs: 0 },
+      get: { usage: 'batches get ID', options: {}, maxArgs: 1 },
+      create: {
+        usage: 'batches create [options]',
+        options: {
+          id: 'string',
+          'file-name': 'string',
+          'external-context': 'string',
+          'time-out': 'string',
+          'ocr-profile': 'string',
+          status: 'string',
+          'error-code': 'string',
+          hold: 'string',
+        },
+        maxArgs: 0,
+      },
+      set: { usage: 'batches set ID STATUS [ERROR_CODE]', options: {}, maxArgs: 3 },
+      delete: { usage: 'batches delete ID', options: {}, maxArgs: 1 },
+    },
+  },
+  rules: {
+    default: 'list',
+    subs: {
+      list: { usage: 'rules list', options: {}, maxArgs: 0 },
+      add: { usage: 'rules add JSON | rules add --file rule.json', options: { file: 'string' }, maxArgs: 1 },
+      delete: { usage: 'rules delete ID | rules delete --all', options: { all: 'boolean' }, maxArgs: 1 },
+    },
+  },
+  clock: {
+    default: 'get',
+    subs: {
+      get: { usage: 'clock get', options: {}, maxArgs: 0 },
+      freeze: { usage: 'clock freeze', options: {}, maxArgs: 0 },
+      advance: { usage: 'clock advance DURATION', options: {}, maxArgs: 1 },
+      set: { usage: 'clock set ISO_TIME', options: {}, maxArgs: 1 },
+      resume: { usage: 'clock resume', options: {}, maxArgs: 0 },
+    },
+  },
+  requests: {
+    default: '',
+    subs: {
+      '': { usage: 'requests [filters] [--limit N]', options: { ...FILTERS, limit: 'string' }, maxArgs: 0 },
+      count: { usage: 'requests count [filters]', options: FILTERS, maxArgs: 0 },
+      clear: { usage: 'requests clear', options: {}, maxArgs: 0 },
+    },
+  },
+  reset: { default: '', subs: { '': { usage: 'reset [--keep-batches]', options: { 'keep-batches': 'boolean' }, maxArgs: 0 } } },
+};
+
+const isCommand = (word: string | undefined): word is string => word !== undefined && Object.hasOwn(COMMANDS, word);
+
+interface Invocation {
+  cmd: string;
+  sub: string;
+  values: Record<string, string | boolean | undefined>;
+  args: string[];
+}
+
+type Token =
+  | { kind: 'option'; index: number; name: string; rawName: string; value: string | undefined; inlineValue: boolean | undefined }
+  | { kind: 'positional'; index: number; value: string }
+  | { kind: 'option-terminator'; index: number };
+
+function parseOptions(options: Record<string, OptionType>): Record<string, { type: OptionType; short?: string }> {
+  const out: Record<string, { type: OptionType; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  for (const [name, type] of Object.entries(options)) out[name] = { type };
+  return out;
+}
+
+/** The lenient parse: how the words split into options and arguments, mistakes included. */
+function tokenize(args: string[], options: Record<string, OptionType>): Token[] {
+  return parseArgs({ args, options: parseOptions(options), strict: false, allowPositionals: true, tokens: true }).tokens as Token[];
+}
+
+function unknownOption(t: Token & { kind: 'option' }, where: string, options: Record<string, OptionType>): UsageError {
+  const valid = Object.keys(options);
+  const near = t.rawName.startsWith('--') ? closest(t.name, valid) : undefined;
+  return new UsageError(
+    `unknown option ${t.rawName} for '${where}' ` + (near ? `(did you mean --${near}?)` : `(valid options: ${valid.map((o) => '--' + o).join(', ')})`),
+  );
+}
+
+/** One clear line for the first option that strict parsing would refuse. */
+function checkOptions(tokens: Token[], where: string, options: Record<string, OptionType>): void {
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.name === 'help') continue;
+    const type = Object.hasOwn(options, t.name) ? options[t.name] : undefined;
+    if (type === undefined) throw unknownOption(t, where, options);
+    if (type === 'boolean') {
+      if (t.value !== undefined) throw new UsageError(`option ${t.rawName} takes no value`);
+    } else if (t.value === undefined || t.value === '') {
+      throw new UsageError(`option ${t.rawName} needs a value`);
+    } else if (!t.inlineValue && t.value.startsWith('-') && t.value !== '-') {
+      throw new UsageError(
+        `option ${t.rawName} needs a value` + (t.value.startsWith('--') ? '' : ` (write ${t.rawName}=${t.value} if '${t.value}' is the value)`),
+      );
+    }
+  }
+}
+
+/** Splits an admin command's words (the command itself removed) into sub-command, options and arguments. */
+function parseCommand(cmd: string, argv: string[]): Invocation | 'help' {
+  const group = COMMANDS[cmd]!;
+  const subNames = Object.keys(group.subs).filter((s) => s !== '');
+  const all: Record<string, OptionType> = { ...GLOBAL_OPTIONS };
+  for (const spec of Object.values(group.subs)) Object.assign(all, spec.options);
+  const tokens = tokenize(argv, all);
+  if (tokens.some((t) => t.kind === 'option' && t.name === 'help')) return 'help';
+
+  let sub = group.default;
+  let rest = argv;
+  const first = tokens.find((t) => t.kind === 'positional');
+  if (subNames.length > 0 && first?.kind === 'positional') {
+    if (!subNames.includes(first.value)) {
+      // `batches --stauts Failed`: the unknown option is the mistake, not the command "Failed".
+      const earlier = tokens.find((t) => t.kind === 'option' && t.index < first.index && !Object.hasOwn(all, t.name));
+      if (earlier?.kind === 'option') throw unknownOption(earlier, cmd, all);
+      const near = closest(first.value, subNames);
+      throw new UsageError(
+        `unknown command: ${cmd} ${first.value} ` + (near ? `(did you mean '${cmd} ${near}'?)` : `(${cmd} commands: ${subNames.join(', ')})`),
+      );
+    }
+    sub = first.value;
+    rest = argv.filter((_, i) => i !== first.index);
+  }
+
+  const spec = group.subs[sub]!;
+  const where = sub ? `${cmd} ${sub}` : cmd;
+  const options = { ...spec.options, ...GLOBAL_OPTIONS };
+  checkOptions(tokenize(rest, options), where, options);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: parseOptions(options), strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (${where})`);
+  }
+  if (parsed.positionals.length > spec.maxArgs) {
+    throw new UsageError(`unexpected argument '${parsed.positionals[spec.maxArgs]}' for '${where}' (usage: ${spec.usage})`);
+  }
+  return { cmd, sub, values: parsed.values, args: parsed.positionals };
+}
+
+/** Where the command is: the first word that is neither an option nor the value of --url/--token (-1: none). */
+function commandIndex(argv: string[]): number {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      if (eq > 0) out.flags[name] = a.slice(eq + 1);
-      else if (booleans.includes(name)) out.flags[name] = true;
-      else {
-        const v = argv[++i];
-        if (v === undefined) throw new UsageError(`--${name} needs a value`);
-        out.flags[name] = v;
-      }
-    } else out.positional.push(a);
+    if (a === '--') return i + 1 < argv.length ? i + 1 : -1;
+    if (a === '--url' || a === '--token') i++;
+    else if (!a.startsWith('-') || a === '-') return i;
   }
-  return out;
+  return -1;
 }
 
 export function parseDuration(s: string): number {
@@ -61,21 +215,32 @@ export function parseDuration(s: string): number {
   return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms'];
 }
 
-const str = (v: string | true | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
-
 function need(v: string | undefined, what: string): string {
   if (v === undefined) throw new UsageError(`missing ${what}`);
   return v;
 }
 
-function checkStatus(s: string): Status {
-  if (!(STATUSES as readonly string[]).includes(s)) throw new UsageError(`'${s}' is not a status (${STATUSES.join(', ')})`);
-  return s as Status;
+/** A check that a value is one of `choices`: `'Done' is not a status (Queued, ...)`. */
+function oneOf<T extends string>(what: string, choices: readonly T[]) {
+  return (s: string): T => {
+    if (!(choices as readonly string[]).includes(s)) throw new UsageError(`'${s}' is not ${what} (${choices.join(', ')})`);
+    return s as T;
+  };
+}
+const checkStatus = oneOf('a status', STATUSES);
+const checkCode = oneOf('an error code', ERROR_CODES);
+const checkStage = oneOf('a stage', STAGES);
+const checkOperation = oneOf('an operation', ['FileBatch', 'GetStatus'] as const);
+const checkProtocol = oneOf('a protocol', ['soap11', 'soap12', 'httpget', 'httppost'] as const);
+
+function positiveInt(option: string, s: string): number {
+  if (!/^\d+$/.test(s) || Number(s) < 1 || !Number.isSafeInteger(Number(s))) throw new UsageError(`invalid ${option}: '${s}' is not a positive integer`);
+  return Number(s);
 }
 
-function checkCode(s: string): ErrorCode {
-  if (!(ERROR_CODES as readonly string[]).includes(s)) throw new UsageError(`'${s}' is not an error code (${ERROR_CODES.join(', ')})`);
-  return s as ErrorCode;
+function timeOut(s: string): number {
+  if (!/^\d+$/.test(s) || Number(s) > 2147483647) throw new UsageError(`invalid --time-out: '${s}' is not a whole number of seconds (0 to 2147483647)`);
+  return Number(s);
 }
 
 function table(rows: string[][]): string {
@@ -106,14 +271,21 @@ function describeBatch(b: BatchJson): string {
   return lines.join('\n');
 }
 
-async function drive(cmd: string, argv: string[]): Promise<string> {
-  const p = parseArgs(argv, ['json', 'keep-batches', 'all']);
-  const url = str(p.flags['url']) ?? process.env['CORA_MOCK_URL'] ?? 'http://127.0.0.1:8080';
-  const token = str(p.flags['token']) ?? process.env['ADMIN_TOKEN'];
+async function drive({ cmd, sub, values, args }: Invocation): Promise<string> {
+  /** A string option's value (parseArgs has checked the type; checkOptions that it is not empty). */
+  const opt = (name: string): string | undefined => {
+    const v = values[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const url = opt('url') ?? process.env['CORA_MOCK_URL'] ?? 'http://127.0.0.1:8080';
+  const token = opt('token') ?? process.env['ADMIN_TOKEN'];
   const client = new AdminClient({ url, token });
-  const asJson = p.flags['json'] === true;
+  const asJson = values['json'] === true;
   const out = (value: unknown, human: () => string) => (asJson ? JSON.stringify(value, null, 2) : human());
-  const [sub, ...args] = p.positional;
+  const optional = <T>(name: string, check: (s: string) => T): T | undefined => {
+    const v = opt(name);
+    return v === undefined ? undefined : check(v);
+  };
 
   switch (cmd) {
     case 'health': {
@@ -121,12 +293,12 @@ async function drive(cmd: string, argv: string[]): Promise<string> {
       return out(h, () => `${h.status}: store ${h.store}, WSDL ${h.wsdl}, ${h.batches} batches`);
     }
     case 'batches':
-      switch (sub ?? 'list') {
+      switch (sub) {
         case 'list': {
           const r = await client.listBatches({
-            status: p.flags['status'] ? checkStatus(str(p.flags['status'])!) : undefined,
-            limit: p.flags['limit'] ? Number(p.flags['limit']) : undefined,
-            after: str(p.flags['after']),
+            status: optional('status', checkStatus),
+            limit: optional('limit', (s) => positiveInt('--limit', s)),
+            after: opt('after'),
           });
           return out(r, () =>
             r.items.length === 0
@@ -140,16 +312,23 @@ async function drive(cmd: string, argv: string[]): Promise<string> {
           return out(b, () => describeBatch(b));
         }
         case 'create': {
-          const f = p.flags;
+          const id = opt('id');
+          const fileName = opt('file-name');
+          const externalContext = opt('external-context');
+          const time = optional('time-out', timeOut);
+          const ocrProfile = opt('ocr-profile');
+          const status = optional('status', checkStatus);
+          const errorCode = optional('error-code', checkCode);
+          const hold = optional('hold', checkStage);
           const b = await client.createBatch({
-            ...(f['id'] ? { id: str(f['id'])! } : {}),
-            ...(f['file-name'] ? { inputFile: { connection: 'OcrShare', relativeLocation: 'in', fileName: str(f['file-name'])! } } : {}),
-            ...(f['external-context'] ? { externalContext: str(f['external-context'])! } : {}),
-            ...(f['time-out'] ? { timeOut: Number(f['time-out']) } : {}),
-            ...(f['ocr-profile'] ? { ocrProfile: str(f['ocr-profile'])! } : {}),
-            ...(f['status'] ? { status: checkStatus(str(f['status'])!) as never } : {}),
-            ...(f['error-code'] ? { errorCode: checkCode(str(f['error-code'])!) } : {}),
-            ...(f['hold'] ? { hold: str(f['hold']) as never } : {}),
+            ...(id !== undefined ? { id } : {}),
+            ...(fileName !== undefined ? { inputFile: { connection: 'OcrShare', relativeLocation: 'in', fileName } } : {}),
+            ...(externalContext !== undefined ? { externalContext } : {}),
+            ...(time !== undefined ? { timeOut: time } : {}),
+            ...(ocrProfile !== undefined ? { ocrProfile } : {}),
+            ...(status !== undefined ? { status: status as never } : {}),
+            ...(errorCode !== undefined ? { errorCode } : {}),
+            ...(hold !== undefined ? { hold } : {}),
           });
           return out(b, () => `created batch ${b.id}: ${b.status}`);
         }
@@ -165,9 +344,9 @@ async function drive(cmd: string, argv: string[]): Promise<string> {
           return out({ deleted: id }, () => `deleted batch ${id}`);
         }
       }
-      throw new UsageError(`unknown command: batches ${sub}`);
+      break;
     case 'rules':
-      switch (sub ?? 'list') {
+      switch (sub) {
         case 'list': {
           const r = await client.listRules();
           return out(r, () =>
@@ -187,7 +366,8 @@ async function drive(cmd: string, argv: string[]): Promise<string> {
           );
         }
         case 'add': {
-          const file = str(p.flags['file']);
+          const file = opt('file');
+          if (file !== undefined && args[0] !== undefined) throw new UsageError('give the rule as JSON or with --file, not both');
           const text = file ? fs.readFileSync(file, 'utf8') : need(args[0], 'rule JSON (or --file)');
           let rule: RuleInput;
           try {
@@ -199,7 +379,8 @@ async function drive(cmd: string, argv: string[]): Promise<string> {
           return out(r, () => `added rule ${r.id}`);
         }
         case 'delete': {
-          if (p.flags['all'] === true) {
+          if (values['all'] === true && args[0] !== undefined) throw new UsageError('give a rule id or --all, not both');
+          if (values['all'] === true) {
             await client.deleteAllRules();
             return out({ deleted: 'all' }, () => 'deleted all rules');
           }
@@ -208,11 +389,11 @@ async function drive(cmd: string, argv: string[]): Promise<string> {
           return out({ deleted: id }, () => `deleted rule ${id}`);
         }
       }
-      throw new UsageError(`unknown command: rules ${sub}`);
+      break;
     case 'clock': {
       const show = (c: { now: string; frozen: boolean; offsetMs: number }) =>
         out(c, () => `${c.now} (${c.frozen ? 'frozen' : 'running'}, ${c.offsetMs >= 0 ? '+' : ''}${c.offsetMs} ms from real time)`);
-      switch (sub ?? 'get') {
+      switch (sub) {
         case 'get':
           return show(await client.clock());
         case 'freeze':
@@ -224,15 +405,15 @@ async function drive(cmd: string, argv: string[]): Promise<string> {
         case 'resume':
           return show(await client.resumeClock());
       }
-      throw new UsageError(`unknown command: clock ${sub}`);
+      break;
     }
     case 'requests': {
       const filter = {
-        operation: str(p.flags['operation']) as never,
-        batchId: str(p.flags['batch-id']),
-        since: str(p.flags['since']),
-        rule: str(p.flags['rule']),
-        protocol: str(p.flags['protocol']) as never,
+        operation: optional('operation', checkOperation),
+        batchId: opt('batch-id'),
+        since: opt('since'),
+        rule: opt('rule'),
+        protocol: optional('protocol', checkProtocol),
       };
       if (sub === 'count') {
         const n = await client.countRequests(filter);
@@ -242,8 +423,7 @@ async function drive(cmd: string, argv: string[]): Promise<string> {
         await client.clearRequests();
         return out({ cleared: true }, () => 'journal cleared');
       }
-      if (sub !== undefined) throw new UsageError(`unknown command: requests ${sub}`);
-      const r = await client.requests({ ...filter, limit: p.flags['limit'] ? Number(p.flags['limit']) : undefined });
+      const r = await client.requests({ ...filter, limit: optional('limit', (s) => positiveInt('--limit', s)) });
       return out(r, () =>
         r.items.length === 0
           ? 'no requests'
@@ -254,14 +434,12 @@ async function drive(cmd: string, argv: string[]): Promise<string> {
       );
     }
     case 'reset': {
-      const r = await client.reset({ keepBatches: p.flags['keep-batches'] === true });
+      const r = await client.reset({ keepBatches: values['keep-batches'] === true });
       return out(r, () => `reset${r.keepBatches ? ' (batches kept)' : ''}; fixtures: ${r.fixtures.join(', ') || 'none'}`);
     }
   }
-  throw new UsageError(`unknown command ${cmd}`);
+  throw new Error(`no handler for '${cmd} ${sub}'`); // unreachable: parseCommand only returns commands of COMMANDS
 }
-
-const ADMIN_COMMANDS = ['batches', 'rules', 'clock', 'requests', 'reset', 'health'];
 
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
@@ -269,16 +447,82 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  // Admin mode when the first word that is not an option (nor --url's or --token's value) is a command:
+  // `cora-ocr-mock --url X clock freeze`, while `cora-ocr-mock --port 8081` still starts the server.
+  const at = commandIndex(argv);
+  if (isCommand(argv[at])) return admin(argv[at], [...argv.slice(0, at), ...argv.slice(at + 1)]);
+  if (first !== 'serve' && argv.some((a) => /^--(url|token|json)(=|$)/.test(a))) {
+    // Admin options without an admin command: not server flags, so say what is missing.
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (at < 0) {
+      process.stderr.write('cora-ocr-mock: missing command (--url, --token and --json go with an admin command; see --help)\n');
+      return 2;
+    }
+    return unknownCommand(argv[at]!);
+  }
   if (first === undefined || first === 'serve' || first.startsWith('--')) {
+    // Loaded only here: the server (SQLite, express, soap, pino) is too heavy for an admin call.
+    const { serve } = require('./main') as typeof import('./main');
     await serve(first === 'serve' ? rest : argv);
     return -1; // keeps running
   }
-  if (!ADMIN_COMMANDS.includes(first)) {
-    process.stderr.write(`cora-ocr-mock: unknown command '${first}'\n\n${HELP}`);
-    return 2;
-  }
+  return unknownCommand(first);
+}
+
+function unknownCommand(word: string): number {
+  const near = closest(word, Object.keys(COMMANDS));
+  process.stderr.write(`cora-ocr-mock: unknown command '${word}'${near ? ` (did you mean '${near}'?)` : ''}\n\n${HELP}`);
+  return 2;
+}
+
+/**
+ * Enough of fetch for AdminClient (method, string headers, string body; status, ok, text()), over node:http.
+ * The bin installs it for admin commands because Node's own fetch (undici) costs more CPU than the rest of the
+ * command together: its bundle, then compiling its WebAssembly HTTP parser, about 250 ms per process.
+ * Failures reject like fetch: a TypeError whose `cause` is the network error (ECONNREFUSED, ...).
+ */
+function httpFetch(input: string | URL, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  return new Promise<{ ok: boolean; status: number; text(): Promise<string> }>((resolve, reject) => {
+    const fail = (cause: unknown) => reject(new TypeError('fetch failed', { cause }));
+    let url: URL;
+    try {
+      url = new URL(input);
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      fail(Object.assign(new Error(`unsupported protocol ${url.protocol}`), { code: 'ERR_UNSUPPORTED_PROTOCOL' }));
+      return;
+    }
+    const transport = (url.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof import('node:http');
+    const req = transport.request(url, { method: init.method ?? 'GET', headers: init.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', fail);
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        const body = Buffer.concat(chunks).toString('utf8');
+        resolve({ ok: status >= 200 && status <= 299, status, text: async () => body });
+      });
+    });
+    req.on('error', fail);
+    req.end(init.body);
+  });
+}
+
+async function admin(cmd: string, argv: string[]): Promise<number> {
   try {
-    process.stdout.write((await drive(first, rest)) + '\n');
+    const invocation = parseCommand(cmd, argv);
+    if (invocation === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (require.main === module) globalThis.fetch = httpFetch as unknown as typeof fetch; // the bin's own process only
+    process.stdout.write((await drive(invocation)) + '\n');
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,5 +1,7 @@
 // Configuration from environment variables, each with a matching command-line flag
 // (`DB_PATH` <-> `--db-path`). Validated once at start; a bad value names the setting.
+import { parseArgs } from 'node:util';
+import { closest } from './args';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -137,19 +139,37 @@ export function usage(): string {
   return SETTINGS.map((s) => `  ${flagOf(s.env).padEnd(26)} ${s.env.padEnd(22)} ${s.help}`).join('\n');
 }
 
-/** Reads `--flag value` / `--flag=value` pairs; flags win over the environment. */
+/**
+ * Reads `--flag value` / `--flag=value` pairs (node:util parseArgs, strict); flags win over the environment.
+ * An unknown flag (with the nearest one suggested), a flag without a value or a stray argument is a ConfigError.
+ */
 export function parseFlags(argv: string[]): Record<string, string> {
-  const byFlag = new Map(SETTINGS.map((s) => [flagOf(s.env), s.env]));
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const env = byFlag.get(flag);
-    if (!env) throw new ConfigError(`unknown option ${flag} (see --help)`);
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new ConfigError(`option ${flag} needs a value`);
-    out[env] = value;
+  const envOf = new Map(SETTINGS.map((s) => [flagOf(s.env).slice(2), s.env]));
+  const options: Record<string, { type: 'string' }> = {};
+  for (const name of envOf.keys()) options[name] = { type: 'string' };
+  // A lenient pass first, to name the offending argument the way the user typed it.
+  for (const t of parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true }).tokens) {
+    if (t.kind === 'positional') throw new ConfigError(`unexpected argument '${t.value}' (server options are --name value; see --help)`);
+    if (t.kind !== 'option') continue;
+    if (!envOf.has(t.name)) {
+      const near = t.rawName.startsWith('--') ? closest(t.name, [...envOf.keys()]) : undefined;
+      throw new ConfigError(`unknown option ${t.rawName} ${near ? `(did you mean --${near}?)` : '(see --help)'}`);
+    }
+    if (t.value === undefined) throw new ConfigError(`option ${t.rawName} needs a value`);
+    if (!t.inlineValue && t.value.startsWith('-')) {
+      throw new ConfigError(
+        `option ${t.rawName} needs a value` + (t.value.startsWith('--') ? '' : ` (write ${t.rawName}=${t.value} if '${t.value}' is the value)`),
+      );
+    }
   }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new ConfigError((err as Error).message.split('\n')[0]!);
+  }
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) if (typeof value === 'string') out[envOf.get(name)!] = value;
   return out;
 }
 
