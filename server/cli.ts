@@ -7,7 +7,7 @@ import { closest } from './args';
 import { ERROR_CODES, STAGES, STATUSES } from './batches/model';
 import type { Status } from './batches/model';
 import { AdminClient, AdminError } from './client';
-import type { BatchJson } from './client';
+import type { BatchJson, FetchLike } from './client';
 import type { RuleInput } from './rules/model';
 
 const HELP = `Usage: cora-ocr-mock [command] [options]
@@ -198,12 +198,15 @@ function parseCommand(cmd: string, argv: string[]): Invocation | 'help' {
   return { cmd, sub, values: parsed.values, args: parsed.positionals };
 }
 
-/** Where the command is: the first word that is neither an option nor the value of --url/--token (-1: none). */
+/** Options before a command that take no value; every other `--name` there (--url, --token, the server's flags) takes one. */
+const VALUELESS = new Set(['--json', '--help', '-h']);
+
+/** Where the command is: the first word that is neither an option nor an option's value (-1: none). */
 function commandIndex(argv: string[]): number {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') return i + 1 < argv.length ? i + 1 : -1;
-    if (a === '--url' || a === '--token') i++;
+    if (a.startsWith('-') && a !== '-' && !a.includes('=') && !VALUELESS.has(a)) i++;
     else if (!a.startsWith('-') || a === '-') return i;
   }
   return -1;
@@ -279,7 +282,7 @@ async function drive({ cmd, sub, values, args }: Invocation): Promise<string> {
   };
   const url = opt('url') ?? process.env['CORA_MOCK_URL'] ?? 'http://127.0.0.1:8080';
   const token = opt('token') ?? process.env['ADMIN_TOKEN'];
-  const client = new AdminClient({ url, token });
+  const client = new AdminClient({ url, token, fetch: httpFetch });
   const asJson = values['json'] === true;
   const out = (value: unknown, human: () => string) => (asJson ? JSON.stringify(value, null, 2) : human());
   const optional = <T>(name: string, check: (s: string) => T): T | undefined => {
@@ -447,7 +450,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  // Admin mode when the first word that is not an option (nor --url's or --token's value) is a command:
+  // Admin mode when the first word that is not an option (nor an option's value) is a command:
   // `cora-ocr-mock --url X clock freeze`, while `cora-ocr-mock --port 8081` still starts the server.
   const at = commandIndex(argv);
   if (isCommand(argv[at])) return admin(argv[at], [...argv.slice(0, at), ...argv.slice(at + 1)]);
@@ -480,12 +483,12 @@ function unknownCommand(word: string): number {
 
 /**
  * Enough of fetch for AdminClient (method, string headers, string body; status, ok, text()), over node:http.
- * The bin installs it for admin commands because Node's own fetch (undici) costs more CPU than the rest of the
+ * The CLI gives it to AdminClient because Node's own fetch (undici) costs more CPU than the rest of the
  * command together: its bundle, then compiling its WebAssembly HTTP parser, about 250 ms per process.
  * Failures reject like fetch: a TypeError whose `cause` is the network error (ECONNREFUSED, ...).
  */
-function httpFetch(input: string | URL, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
-  return new Promise<{ ok: boolean; status: number; text(): Promise<string> }>((resolve, reject) => {
+const httpFetch: FetchLike = (input, init) =>
+  new Promise((resolve, reject) => {
     const fail = (cause: unknown) => reject(new TypeError('fetch failed', { cause }));
     let url: URL;
     try {
@@ -512,7 +515,6 @@ function httpFetch(input: string | URL, init: { method?: string; headers?: Recor
     req.on('error', fail);
     req.end(init.body);
   });
-}
 
 async function admin(cmd: string, argv: string[]): Promise<number> {
   try {
@@ -521,7 +523,6 @@ async function admin(cmd: string, argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return 0;
     }
-    if (require.main === module) globalThis.fetch = httpFetch as unknown as typeof fetch; // the bin's own process only
     process.stdout.write((await drive(invocation)) + '\n');
     return 0;
   } catch (err) {

@@ -36,10 +36,18 @@ export class AdminError extends Error {
   }
 }
 
+/** The part of fetch the client uses. */
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+
 export interface AdminClientOptions {
   /** The mock's origin, e.g. http://127.0.0.1:8080 */
   url: string;
   token?: string;
+  /** Defaults to the global fetch; the CLI passes a lighter one (see cli.ts). */
+  fetch?: FetchLike;
 }
 
 export class AdminClient {
@@ -53,7 +61,7 @@ export class AdminClient {
     const headers: Record<string, string> = {};
     if (this.opts.token) headers['Authorization'] = `Bearer ${this.opts.token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await (this.opts.fetch ?? fetch)(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
     if (!res.ok) {
       let problem = null;

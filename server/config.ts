@@ -2,6 +2,9 @@
 // (`DB_PATH` <-> `--db-path`). Validated once at start; a bad value names the setting.
 import { parseArgs } from 'node:util';
 import { closest } from './args';
+import { ConfigError } from './errors';
+
+export { ConfigError };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -30,7 +33,6 @@ export interface Config {
   corsOrigin: string | null;
 }
 
-export class ConfigError extends Error {}
 
 interface Setting<K extends keyof Config> {
   key: K;

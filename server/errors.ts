@@ -78,3 +78,6 @@ export class FixtureError extends Error {}
 
 /** The database file cannot be opened or used (start-up). */
 export class StoreOpenError extends Error {}
+
+/** A setting or server flag with a bad value (start-up, exit code 2). */
+export class ConfigError extends Error {}

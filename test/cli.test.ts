@@ -214,6 +214,13 @@ describe('serve mode is still the default', () => {
     assert.equal(await exited, 0);
   });
 
+  it("a server flag's value is never taken for a command (--log-level health is serve mode)", async () => {
+    const r = await cli(['--log-level', 'health']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /^cora-ocr-mock: invalid LOG_LEVEL: 'health'/);
+    oneLine(r);
+  });
+
   it('admin options without a command are not taken for server flags', async () => {
     const r = await cli(['--url', 'http://127.0.0.1:1']);
     assert.equal(r.code, 2);
