@@ -228,16 +228,8 @@ export const BatchPatch = {
   properties: { status: ForcedStatus, errorCode: ErrorCode },
 } as const;
 
-const StoredFileReference = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['connection', 'relativeLocation', 'fileName'],
-  properties: {
-    connection: { type: ['string', 'null'] },
-    relativeLocation: { type: ['string', 'null'] },
-    fileName: { type: ['string', 'null'] },
-  },
-} as const;
+/** A FileReference as stored: every field present (null when the request left it out). */
+const StoredFileReference = { ...FileReference, required: ['connection', 'relativeLocation', 'fileName'] } as const;
 
 export const TimingPlan = {
   type: 'object',
