@@ -39,7 +39,7 @@ interface Setting<K extends keyof Config> {
   env: string;
   help: string;
   parse: (raw: string, name: string) => Config[K];
-  default: (env: Record<string, string | undefined>) => Config[K];
+  default: Config[K];
 }
 
 const bad = (name: string, raw: string, why: string) => new ConfigError(`invalid ${name}: '${raw}' ${why}`);
@@ -98,9 +98,9 @@ function setting<K extends keyof Config>(
   env: string,
   help: string,
   parse: Setting<K>['parse'],
-  dflt: Config[K] | ((env: Record<string, string | undefined>) => Config[K]),
+  dflt: Config[K],
 ): Setting<K> {
-  return { key, env, help, parse, default: typeof dflt === 'function' ? (dflt as Setting<K>['default']) : () => dflt };
+  return { key, env, help, parse, default: dflt };
 }
 
 export const SETTINGS = [
@@ -124,8 +124,8 @@ export const SETTINGS = [
   setting('timeoutUnitMs', 'TIMEOUT_UNIT_MS', "milliseconds per unit of FileBatch's TimeOut", int(1, 86_400_000), 1000),
   setting('bodyLimitBytes', 'BODY_LIMIT', 'largest request body accepted (e.g. 1mb)', bytes, 1024 * 1024),
   setting('firstBatchId', 'FIRST_BATCH_ID', 'first MasterWorkflowInstanceId of a new database', batchId, 1001n),
-  setting('fixturesDir', 'FIXTURES_DIR', 'folder of fixture JSON files (default ./fixtures if present; none to disable)', (r, n) => nonEmpty(r, n), null),
-  setting('adminToken', 'ADMIN_TOKEN', 'bearer token required by /__admin (except health)', (r, n) => nonEmpty(r, n), null),
+  setting('fixturesDir', 'FIXTURES_DIR', 'folder of fixture JSON files (default ./fixtures if present; none to disable)', nonEmpty, null),
+  setting('adminToken', 'ADMIN_TOKEN', 'bearer token required by /__admin (except health)', nonEmpty, null),
   setting('knownProfiles', 'KNOWN_PROFILES', 'comma-separated OCRProfile names; others fail RobotProfileNotFound', profiles, null),
   setting('journalLimit', 'JOURNAL_LIMIT', 'requests kept in the journal (oldest dropped; about 0.5 kB each)', int(0, 100_000), 10_000),
   setting('maxConnections', 'MAX_CONNECTIONS', 'concurrent connections accepted', int(1, 100_000), 1024),
@@ -180,7 +180,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   const config: Partial<Record<keyof Config, unknown>> = {};
   for (const s of SETTINGS) {
     const raw = merged[s.env];
-    config[s.key] = raw === undefined || raw === '' ? s.default(merged) : (s.parse as (r: string, n: string) => unknown)(raw, s.env);
+    config[s.key] = raw === undefined || raw === '' ? s.default : (s.parse as (r: string, n: string) => unknown)(raw, s.env);
   }
   return config as Config;
 }

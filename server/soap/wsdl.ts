@@ -14,11 +14,9 @@ export interface ServiceDescription {
   disco(serviceUrl: string): string;
   /**
    * Resolves once the `soap` package has parsed the WSDL and found both operations on both SOAP
-   * ports; rejects with the reason otherwise. Started by `validate()`, at most once.
+   * ports; rejects with the reason otherwise. The check runs once, on the first call.
    */
   validated(): Promise<void>;
-  /** 'pending' until validated() settles, then 'loaded' or the error. */
-  state(): 'pending' | 'loaded' | { error: string };
 }
 
 /** The SOAP ports the adapter implements; the WSDL must bind every operation on each of them. */
@@ -50,7 +48,6 @@ export function loadServiceDescription(file = WSDL_FILE): ServiceDescription {
   if (!text.includes(`location="${PLACEHOLDER}"`)) throw new Error(`${file}: addresses must be ${PLACEHOLDER}`);
   const parts = text.split(`location="${PLACEHOLDER}"`);
   let validation: Promise<void> | null = null;
-  let state: ReturnType<ServiceDescription['state']> = 'pending';
 
   const cache = new Map<string, string>();
   return {
@@ -75,17 +72,8 @@ export function loadServiceDescription(file = WSDL_FILE): ServiceDescription {
       );
     },
     validated() {
-      validation ??= validateWithSoap(text, file).then(
-        () => {
-          state = 'loaded';
-        },
-        (err: Error) => {
-          state = { error: err.message };
-          throw err;
-        },
-      );
+      validation ??= validateWithSoap(text, file);
       return validation;
     },
-    state: () => state,
   };
 }

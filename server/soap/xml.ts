@@ -154,9 +154,6 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
 export const attr = (el: XmlElement, ns: string, local: string): string | undefined =>
   el.attrs.find((a) => a.local === local && a.ns === ns)?.value;
 
-export const firstChild = (el: XmlElement, ns: string, local: string): XmlElement | undefined =>
-  el.children.find((c) => c.local === local && c.ns === ns);
-
 /** Characters XML 1.0 cannot carry at all (not even as references), and lone surrogates. */
 const NOT_XML10 = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
