@@ -8,10 +8,10 @@ import { BatchStore } from './batches/store';
 import { Config } from './config';
 import { MockControl } from './control/facade';
 import { loadFixtures } from './control/fixtures';
-import { Journal } from './control/journal';
 import { Delivery } from './http/delivery';
 import { exchangeHandler } from './http/exchanges';
 import { createListener, failRequest } from './http/listener';
+import { withNamespacePrefix } from './http/namespaces';
 import { requestLine } from './http/request-log';
 import { Logger, requestLogger } from './log/logger';
 import { createAsmxHandler, matchServicePath } from './soap/asmx';
@@ -20,7 +20,7 @@ import { ServiceDescription, loadServiceDescription } from './soap/wsdl';
 export interface App {
   server: http.Server;
   control: MockControl;
-  /** The domain's parts, for embedding and in-process tests. */
+  /** The default namespace's batches and clock, and the store, for embedding and in-process tests. */
   batches: BatchService;
   store: BatchStore;
   clock: ControllableClock;
@@ -32,18 +32,17 @@ export interface App {
 export async function buildApp(config: Config, logger: Logger): Promise<App> {
   const description = loadServiceDescription();
   const store = new BatchStore(config.dbPath, config.firstBatchId);
-  const clock = new ControllableClock();
   const basePolicy = {
     timings: { queuedMs: config.queuedMs, processingInputMs: config.processingInputMs, waitingForOutputMs: config.waitingForOutputMs },
     timeoutUnitMs: config.timeoutUnitMs,
   };
-  const batches = new BatchService(store, clock, basePolicy);
   let control: MockControl;
   try {
     control = new MockControl({
-      batches,
-      clock,
-      journal: new Journal(config.journalLimit),
+      store,
+      journalLimit: config.journalLimit,
+      maxNamespaces: config.maxNamespaces,
+      namespaceIdleMs: config.namespaceIdleMs,
       basePolicy,
       configuredProfiles: config.knownProfiles,
       loadFixtures: () => loadFixtures(config.fixturesDir),
@@ -62,9 +61,9 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     logger.error({ err }, 'unhandled error');
     failRequest(res);
   };
-  const delivery = new Delivery((ruleId) => control.draw(ruleId), onError);
+  const delivery = new Delivery(onError);
   const logRequest = requestLogger(logger, config.logPretty);
-  const asmx = createAsmxHandler({ batches, description, bodyLimitBytes: config.bodyLimitBytes, decide: (sr) => control.decide(sr) });
+  const asmx = createAsmxHandler({ description, bodyLimitBytes: config.bodyLimitBytes, enter: (sr) => control.enter(sr) });
   const admin = lazyAdminHandler({
     control,
     adminToken: config.adminToken,
@@ -78,7 +77,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     headersTimeoutMs: config.headersTimeoutMs,
     routes: [
       {
-        match: matchServicePath,
+        match: withNamespacePrefix(matchServicePath),
         handle: exchangeHandler({
           serve: asmx,
           record: (ex, method, path) => control.record(ex, method, path),
@@ -87,7 +86,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
           onError,
         }),
       },
-      { match: matchAdminPath, handle: (req, res) => admin(req, res) },
+      { match: matchAdminPath, handle: admin },
     ],
   });
 
@@ -107,9 +106,11 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
       // Answers scripted never to come would only delay shutdown.
       delivery.abortAll();
+      control.close();
       server.close(() => done());
       server.closeIdleConnections();
     }));
 
+  const { batches, clock } = control.defaultWorld;
   return { server, control, batches, store, clock, description, close };
 }

@@ -31,6 +31,8 @@ export interface Config {
   headersTimeoutMs: number;
   shutdownGraceMs: number;
   corsOrigin: string | null;
+  maxNamespaces: number;
+  namespaceIdleMs: number;
 }
 
 
@@ -133,6 +135,8 @@ export const SETTINGS = [
   setting('headersTimeoutMs', 'HEADERS_TIMEOUT_MS', 'time allowed to receive request headers', int(1000, 3_600_000), 10_000),
   setting('shutdownGraceMs', 'SHUTDOWN_GRACE_MS', 'time in-flight requests get at shutdown', int(0, 60_000), 3000),
   setting('corsOrigin', 'ADMIN_CORS_ORIGIN', 'origin allowed to call /__admin from a browser', text, null),
+  setting('maxNamespaces', 'MAX_NAMESPACES', 'namespaces held besides the default one (more are refused)', int(0, 100_000), 1000),
+  setting('namespaceIdleMs', 'NAMESPACE_IDLE_MS', 'drop a namespace unused this long, with its batches (0: never)', int(0, TEN_YEARS_MS), 0),
 ] as const;
 
 const flagOf = (env: string) => '--' + env.toLowerCase().replace(/_/g, '-');

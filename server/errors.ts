@@ -3,7 +3,7 @@
 // soap/faults.ts to a SOAP fault. Anything else that escapes is a bug and answers 500.
 
 /** What went wrong, independent of protocol. */
-export type ErrorKind = 'invalid' | 'notFound' | 'conflict';
+export type ErrorKind = 'invalid' | 'notFound' | 'conflict' | 'limit';
 
 export abstract class MockError extends Error {
   abstract readonly kind: ErrorKind;
@@ -70,6 +70,39 @@ export class DuplicateRuleError extends MockError {
   readonly kind = 'conflict';
   constructor(readonly id: string) {
     super(`rule ${id} already exists`);
+  }
+}
+
+/** A namespace name that is not a short slug. */
+export class NamespaceNameError extends MockError {
+  readonly kind = 'invalid';
+  constructor(readonly namespace: string) {
+    super(`'${namespace}' is not a namespace name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+  }
+}
+
+export class NamespaceNotFoundError extends MockError {
+  readonly kind = 'notFound';
+  constructor(readonly namespace: string) {
+    super(`namespace ${namespace} not found`);
+  }
+}
+
+export class DuplicateNamespaceError extends MockError {
+  readonly kind = 'conflict';
+  constructor(readonly namespace: string) {
+    super(`namespace ${namespace} already exists`);
+  }
+}
+
+/** Creating one more namespace would pass MAX_NAMESPACES. */
+export class NamespaceLimitError extends MockError {
+  readonly kind = 'limit';
+  constructor(
+    readonly namespace: string,
+    readonly limit: number,
+  ) {
+    super(`cannot create namespace '${namespace}': the mock already holds MAX_NAMESPACES (${limit}) namespaces; drop one or raise MAX_NAMESPACES`);
   }
 }
 

@@ -50,6 +50,7 @@ const VALID: Record<string, object> = {
   RuleInput: { fault: { type: 'reset' }, match: { batchId: '1', operation: 'GetStatus' } },
   ClockCommand: { freeze: false },
   ResetCommand: { keepBatches: true },
+  NamespaceInput: { name: 'abuse-ns' },
 };
 
 async function fixtures() {

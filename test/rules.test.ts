@@ -327,7 +327,7 @@ describe('transport faults, seen by real clients', () => {
   it('an answer that cannot be written (a header no HTTP can carry) is a 500, and the others still go out', { timeout: 10_000 }, async () => {
     // The admin API refuses such a Content-Type (see admin.test.ts); here it is put in behind its back,
     // as a bug elsewhere might, to check the write path itself.
-    mock.app.control.addRule({ match: { operation: 'FileBatch' }, times: 1, fault: { type: 'httpStatus', status: 503, contentType: 'text/plain\r\nX-Injected: 1' } });
+    mock.app.control.defaultWorld.addRule({ match: { operation: 'FileBatch' }, times: 1, fault: { type: 'httpStatus', status: 503, contentType: 'text/plain\r\nX-Injected: 1' } });
     const body = envelope('1.1', `<FileBatch xmlns="${API_NS}"><TimeOut>1</TimeOut><OCRProfile>p</OCRProfile><PutModel>m</PutModel></FileBatch>`);
     const [bad, good] = await Promise.all([soapPost(mock, '1.1', 'FileBatch', body), soapPost(mock, '1.1', 'GetStatus', envelope('1.1', `<GetStatus xmlns="${API_NS}"/>`))]);
     assert.equal(bad.status, 500);

@@ -101,10 +101,11 @@ describe('the OpenAPI document', () => {
     };
     walk(doc);
     for (const ref of refs) {
-      const m = /^#\/components\/schemas\/(\w+)$/.exec(ref);
-      assert.ok(m && m[1]! in doc.components.schemas, `unresolved $ref ${ref}`);
+      const m = /^#\/components\/(schemas|parameters)\/(\w+)$/.exec(ref);
+      const section = (doc.components as unknown as Record<string, Record<string, unknown>>)[m?.[1] ?? ''];
+      assert.ok(m && section && m[2]! in section, `unresolved $ref ${ref}`);
     }
-    for (const name of ['Batch', 'BatchPage', 'Rule', 'RuleList', 'ClockState', 'JournalPage', 'ResetResult', 'Health', 'TransportFault', 'RuleMatch']) {
+    for (const name of ['Batch', 'BatchPage', 'Rule', 'RuleList', 'ClockState', 'JournalPage', 'ResetResult', 'Health', 'TransportFault', 'RuleMatch', 'Namespace', 'NamespaceList', 'NamespaceInput']) {
       assert.ok(refs.has(`#/components/schemas/${name}`), `${name} is referred to`);
     }
     // Shared sub-schemas are written once, as components, not inlined again.

@@ -1,7 +1,6 @@
 // The OpenAPI 3.1 description of /__admin. A test compares its paths with the router's routes.
 import { schemas } from '../schemas/schemas';
 
-type Op = Record<string, unknown>;
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
@@ -21,7 +20,9 @@ const journalFilters = [
   q('protocol', 'soap11, soap12, httpget or httppost'),
 ];
 
-const paths: Record<string, Record<string, Op>> = {
+const nameParam = { name: 'name', in: 'path', required: true, schema: ref('NamespaceName') };
+
+const paths: Record<string, Record<string, unknown>> = {
   '/__admin/health': {
     get: { operationId: 'health', summary: 'Readiness: store open and WSDL loaded (never needs the token)', security: [], responses: { '200': json(ref('Health')), '503': json(ref('Health'), 'Not ready') } },
   },
@@ -76,9 +77,28 @@ const paths: Record<string, Record<string, Op>> = {
   '/__admin/reset': {
     post: {
       operationId: 'reset',
-      summary: 'Back to the start state (fixtures reloaded, clock resumed, journal cleared); keepBatches clears only rules and journal',
+      summary:
+        "Back to the start state (fixtures reloaded, clock resumed, journal cleared) in the call's namespace; keepBatches clears only rules and journal; allNamespaces drops every other namespace first",
       requestBody: body('ResetCommand', false),
       responses: { '200': json(ref('ResetResult')), ...common },
+    },
+  },
+  '/__admin/namespaces': {
+    get: { operationId: 'listNamespaces', summary: 'Every namespace, with its counts, clock and match', responses: { '200': json(ref('NamespaceList')), ...common } },
+    post: {
+      operationId: 'createNamespace',
+      summary: 'Create a namespace, optionally with a content match and a fixture of its own (namespaces are also created on first use)',
+      requestBody: body('NamespaceInput'),
+      responses: { '201': json(ref('Namespace'), 'Created'), '409': problem('Exists already, or MAX_NAMESPACES reached'), ...common },
+    },
+  },
+  '/__admin/namespaces/{name}': {
+    get: { operationId: 'getNamespace', summary: 'One namespace', parameters: [nameParam], responses: { '200': json(ref('Namespace')), '404': problem('No such namespace'), ...common } },
+    delete: {
+      operationId: 'dropNamespace',
+      summary: 'Drop a namespace: its batches are deleted (ids are never reused), its rules, clock and journal forgotten',
+      parameters: [nameParam],
+      responses: { '204': noContent, '404': problem('No such namespace'), ...common },
     },
   },
 };
@@ -87,6 +107,13 @@ const paths: Record<string, Record<string, Op>> = {
  * The named schemas as components, each shared sub-schema (embedded as the same object in
  * schemas.ts) written as a $ref to its component, so the document reads as it was designed.
  */
+/** Every route but health, openapi.json and /namespaces works in one namespace, named by this header. */
+const SCOPED = /^\/__admin\/(batches|rules|clock|requests|reset)/;
+for (const [path, item] of Object.entries(paths)) {
+  if (!SCOPED.test(path)) continue;
+  for (const op of Object.values(item) as { parameters?: unknown[] }[]) op.parameters = [...(op.parameters ?? []), { $ref: '#/components/parameters/Namespace' }];
+}
+
 function components(): Record<string, unknown> {
   const names = new Map<object, string>(Object.entries(schemas).map(([name, schema]) => [schema as object, name]));
   const walk = (value: unknown, self: string | null): unknown => {
@@ -118,6 +145,16 @@ function buildDocument() {
     paths,
     components: {
       schemas: components(),
+      parameters: {
+        Namespace: {
+          name: 'X-Cora-Mock-Namespace',
+          in: 'header',
+          required: false,
+          description:
+            'The namespace (isolated batches, rules, clock and journal) the call works in; created on first use; absent: the default namespace. The path form /ns/{name}/__admin/... is the same.',
+          schema: ref('NamespaceName'),
+        },
+      },
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Required on every route but health when ADMIN_TOKEN is set' } },
     },
   };

@@ -35,6 +35,8 @@ const BY_KIND: Record<ErrorKind, { status: number; title: string }> = {
   invalid: { status: 400, title: 'Bad Request' },
   notFound: { status: 404, title: 'Not Found' },
   conflict: { status: 409, title: 'Conflict' },
+  // A capacity the mock was configured with, not a fault of the request's form.
+  limit: { status: 409, title: 'Conflict' },
 };
 
 /** Maps the core's typed errors (and body-parser's) to problems; anything else is a logged 500. */

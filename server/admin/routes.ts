@@ -3,7 +3,8 @@
 import crypto from 'node:crypto';
 import express, { NextFunction, Request, Response, Router } from 'express';
 import { isStatus } from '../batches/model';
-import { MockControl } from '../control/facade';
+import { MockControl, World } from '../control/facade';
+import { NAMESPACE_HEADER } from '../http/namespaces';
 import { validate } from '../schemas/validate';
 import { openApiDocument } from './openapi';
 import { Problem, badRequest, notFound, problemHandler, sendProblem } from './problem';
@@ -78,7 +79,7 @@ export function createAdminRouter(opts: AdminOptions): Router {
       res.setHeader('Vary', 'Origin');
       if (req.method === 'OPTIONS') {
         res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE');
-        res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+        res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Cora-Mock-Namespace');
         res.setHeader('Access-Control-Max-Age', '600');
         res.status(204).end();
         return;
@@ -95,6 +96,12 @@ export function createAdminRouter(opts: AdminOptions): Router {
     next();
   });
   router.use(express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] }));
+
+  /** The namespace a call works in: /ns/{name}/__admin/... or the header (mount.ts turns the first into the second). */
+  const scope = (req: Request): World => {
+    const named = req.headers[NAMESPACE_HEADER];
+    return control.world(typeof named === 'string' && named !== '' ? named : null);
+  };
 
   router.get('/health', async (req, res) => {
     query(req, []);
@@ -113,7 +120,7 @@ export function createAdminRouter(opts: AdminOptions): Router {
     const status = q['status'];
     if (status !== undefined && !isStatus(status)) throw badRequest(`?status: '${status}' is not a status`, '?status');
     res.json(
-      control.listBatches({
+      scope(req).listBatches({
         status,
         limit: intParam(q, 'limit', 1, 1000, 100),
         after: q['after'] === undefined ? undefined : parseId(q['after'], '?after'),
@@ -123,66 +130,66 @@ export function createAdminRouter(opts: AdminOptions): Router {
 
   router.post('/batches', (req, res) => {
     query(req, []);
-    const batch = control.createBatch(validate('BatchSeed', jsonBody(req)), 'api');
+    const batch = scope(req).createBatch(validate('BatchSeed', jsonBody(req)), 'api');
     res.status(201).location(`/__admin/batches/${batch.id}`).json(batch);
   });
 
   router.get('/batches/:id', (req, res) => {
     query(req, []);
-    res.json(control.getBatch(parseId(req.params['id'] as string, '/id')));
+    res.json(scope(req).getBatch(parseId(req.params['id'] as string, '/id')));
   });
 
   router.patch('/batches/:id', (req, res) => {
     query(req, []);
     const id = parseId(req.params['id'] as string, '/id');
     const body = validate('BatchPatch', jsonBody(req));
-    res.json(control.forceBatch(id, body.status, body.errorCode));
+    res.json(scope(req).forceBatch(id, body.status, body.errorCode));
   });
 
   router.delete('/batches/:id', (req, res) => {
     query(req, []);
-    control.deleteBatch(parseId(req.params['id'] as string, '/id'));
+    scope(req).deleteBatch(parseId(req.params['id'] as string, '/id'));
     res.status(204).end();
   });
 
   // --- rules
   router.get('/rules', (req, res) => {
     query(req, []);
-    res.json({ items: control.listRules() });
+    res.json({ items: scope(req).listRules() });
   });
 
   router.post('/rules', (req, res) => {
     query(req, []);
-    const rule = control.addRule(validate('RuleInput', jsonBody(req)), 'api');
+    const rule = scope(req).addRule(validate('RuleInput', jsonBody(req)), 'api');
     res.status(201).location(`/__admin/rules/${rule.id}`).json(rule);
   });
 
   router.get('/rules/:id', (req, res) => {
     query(req, []);
-    res.json(control.getRule(req.params['id'] as string));
+    res.json(scope(req).getRule(req.params['id'] as string));
   });
 
   router.delete('/rules/:id', (req, res) => {
     query(req, []);
-    control.deleteRule(req.params['id'] as string);
+    scope(req).deleteRule(req.params['id'] as string);
     res.status(204).end();
   });
 
   router.delete('/rules', (req, res) => {
     query(req, []);
-    control.clearRules();
+    scope(req).clearRules();
     res.status(204).end();
   });
 
   // --- clock
   router.get('/clock', (req, res) => {
     query(req, []);
-    res.json(control.clockState());
+    res.json(scope(req).clockState());
   });
 
   router.post('/clock', (req, res) => {
     query(req, []);
-    res.json(control.clockCommand(validate('ClockCommand', jsonBody(req))));
+    res.json(scope(req).clockCommand(validate('ClockCommand', jsonBody(req))));
   });
 
   // --- request journal
@@ -199,17 +206,17 @@ export function createAdminRouter(opts: AdminOptions): Router {
   };
 
   router.get('/requests', (req, res) => {
-    res.json(control.requests(journalQuery(req)));
+    res.json(scope(req).requests(journalQuery(req)));
   });
 
   router.get('/requests/count', (req, res) => {
     const { limit: _limit, ...q } = journalQuery(req);
-    res.json({ count: control.countRequests(q) });
+    res.json({ count: scope(req).countRequests(q) });
   });
 
   router.delete('/requests', (req, res) => {
     query(req, []);
-    control.clearRequests();
+    scope(req).clearRequests();
     res.status(204).end();
   });
 
@@ -217,7 +224,31 @@ export function createAdminRouter(opts: AdminOptions): Router {
   router.post('/reset', (req, res) => {
     query(req, []);
     const cmd = validate('ResetCommand', jsonBody(req, true));
-    res.json(control.reset({ keepBatches: cmd.keepBatches ?? false }));
+    const keepBatches = cmd.keepBatches ?? false;
+    res.json(cmd.allNamespaces ? control.resetAll({ keepBatches }) : scope(req).reset({ keepBatches }));
+  });
+
+  // --- namespaces (these span them all: the namespace a call names does not matter)
+  router.get('/namespaces', (req, res) => {
+    query(req, []);
+    res.json(control.listNamespaces());
+  });
+
+  router.post('/namespaces', (req, res) => {
+    query(req, []);
+    const ns = control.createNamespace(validate('NamespaceInput', jsonBody(req)));
+    res.status(201).location(`/__admin/namespaces/${ns.name}`).json(ns);
+  });
+
+  router.get('/namespaces/:name', (req, res) => {
+    query(req, []);
+    res.json(control.getNamespace(req.params['name'] as string));
+  });
+
+  router.delete('/namespaces/:name', (req, res) => {
+    query(req, []);
+    control.dropNamespace(req.params['name'] as string);
+    res.status(204).end();
   });
 
   router.use((req, res) => sendProblem(res, notFound(`no admin route ${req.method} ${req.baseUrl}${req.path}`)));

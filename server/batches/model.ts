@@ -1,5 +1,8 @@
 // The OCR batch domain vocabulary, as the vendor contract names it.
 
+/** Batches live in namespaces (isolated worlds for parallel test suites); this one always exists. */
+export const DEFAULT_NAMESPACE = 'default';
+
 /** The service's operations, and the four bindings ASMX exposes them over. */
 export const OPERATIONS = ['FileBatch', 'GetStatus'] as const;
 export type Operation = (typeof OPERATIONS)[number];

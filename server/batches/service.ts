@@ -5,6 +5,7 @@ import {
   ActivityMetadata,
   Anchor,
   BatchEffects,
+  DEFAULT_NAMESPACE,
   ErrorCode,
   FileBatchRequest,
   StageTimings,
@@ -35,11 +36,16 @@ export interface BatchDetails {
   history: HistoryEntry[];
 }
 
+/**
+ * The batches of one namespace, on that namespace's clock. A batch of another namespace is, from
+ * here, a batch that does not exist (ids are unique across namespaces, so none is ever shadowed).
+ */
 export class BatchService {
   constructor(
     private readonly store: BatchStore,
     private readonly clock: Clock,
     private policy: BatchPolicy,
+    readonly namespace = DEFAULT_NAMESPACE,
   ) {}
 
   setPolicy(policy: BatchPolicy): void {
@@ -71,7 +77,7 @@ export class BatchService {
     const past = timeline(facts, Math.max(now, createdAt));
     const current = past[past.length - 1]!;
     return this.store.transaction(() => {
-      const id = this.store.insert({ ...facts, id: seed.id }, current);
+      const id = this.store.insert({ ...facts, id: seed.id, namespace: this.namespace }, current);
       for (const t of past) this.store.addHistory(id, { ...t, at: t.since, recordedAt: now, source: seed.source ?? 'FileBatch' });
       return id;
     });
@@ -80,20 +86,19 @@ export class BatchService {
   /** GetStatus: unknown (or absent) ids are NotFound with NoError, as the vendor documents. */
   status(id: bigint | null): StatusResult {
     const facts = id === null ? undefined : this.store.statusFacts(id);
-    if (!facts) return { found: false, status: 'NotFound', errorCode: 'NoError', externalContext: null };
+    if (!facts || facts.namespace !== this.namespace) return { found: false, status: 'NotFound', errorCode: 'NoError', externalContext: null };
     const current = this.observe(facts);
     return { found: true, status: current.status, errorCode: current.errorCode, externalContext: facts.externalContext };
   }
 
   details(id: bigint): BatchDetails {
-    const batch = this.store.get(id);
-    if (!batch) throw new BatchNotFoundError(id);
+    const batch = this.get(id);
     const current = this.observe(batch);
     return { batch, current, history: this.store.history(id) };
   }
 
   list(afterId: bigint | undefined, limit: number): { batch: StoredBatch; current: StatusView }[] {
-    return this.store.list({ afterId, limit }).map((batch) => ({ batch, current: this.observe(batch) }));
+    return this.store.list({ namespace: this.namespace, afterId, limit }).map((batch) => ({ batch, current: this.observe(batch) }));
   }
 
   /**
@@ -102,8 +107,7 @@ export class BatchService {
    */
   force(id: bigint, status: Status, errorCode: ErrorCode): BatchDetails {
     if (!isTerminal(status) && !isStage(status)) throw new RangeError(`status ${status} cannot be forced`);
-    const batch = this.store.get(id);
-    if (!batch) throw new BatchNotFoundError(id);
+    const batch = this.get(id);
     const now = this.clock.now();
     this.store.transaction(() => {
       this.observe(batch);
@@ -114,16 +118,18 @@ export class BatchService {
   }
 
   delete(id: bigint): boolean {
-    return this.store.delete(id);
+    return this.store.delete(id, this.namespace);
   }
 
+  /** Whether the id is taken, in this or any other namespace. */
   exists(id: bigint): boolean {
     return this.store.exists(id);
   }
 
-  /** What FileBatch was given for a stored batch (rules match GetStatus on it). */
+  /** What FileBatch was given for a batch of this namespace (rules match GetStatus on it). */
   requestOf(id: bigint): FileBatchRequest | null {
-    return this.store.get(id)?.request ?? null;
+    const batch = this.store.get(id);
+    return batch?.namespace === this.namespace ? batch.request : null;
   }
 
   /** Whether the store can serve requests (health). */
@@ -132,11 +138,17 @@ export class BatchService {
   }
 
   deleteAll(): void {
-    this.store.deleteAll();
+    this.store.deleteAll(this.namespace);
   }
 
   count(): number {
-    return this.store.count();
+    return this.store.count(this.namespace);
+  }
+
+  private get(id: bigint): StoredBatch {
+    const batch = this.store.get(id);
+    if (!batch || batch.namespace !== this.namespace) throw new BatchNotFoundError(id);
+    return batch;
   }
 
   /** Derives the current status and records any transitions no reader has seen yet. */

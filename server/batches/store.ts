@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuplicateBatchError, StoreOpenError } from '../errors';
 import {
+  DEFAULT_NAMESPACE,
   ActivityMetadata,
   Anchor,
   Batch,
@@ -18,6 +19,8 @@ import {
 } from './model';
 
 export interface StoredBatch extends Batch {
+  /** The namespace (isolated world) the batch belongs to. */
+  namespace: string;
   /** The last status a reader saw; history is written when it changes. */
   observed: { status: Status; errorCode: ErrorCode };
 }
@@ -53,8 +56,10 @@ interface BatchRow {
   anchor_at: bigint | null;
   observed_status: string;
   observed_error: string;
+  namespace: string;
 }
 
+/** Schema version 0: what the first release created (it recorded no version). */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS batches (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -88,6 +93,31 @@ CREATE TABLE IF NOT EXISTS batch_history (
 );
 CREATE INDEX IF NOT EXISTS batch_history_batch ON batch_history(batch_id);
 `;
+
+/**
+ * The steps from each schema version to the next; PRAGMA user_version records how many have run.
+ * They run at start, all in one transaction. Append only: a released step is never edited.
+ */
+const MIGRATIONS: string[] = [
+  // 1: namespaces. Every existing batch belongs to the default namespace.
+  `ALTER TABLE batches ADD COLUMN namespace TEXT NOT NULL DEFAULT '${DEFAULT_NAMESPACE}';
+   CREATE INDEX batches_namespace ON batches(namespace, id);
+   CREATE TABLE namespaces (
+     name TEXT PRIMARY KEY,
+     definition TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );`,
+];
+
+/** The schema version this release writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** A namespace as stored: its name and its definition (JSON the control core owns). */
+export interface StoredNamespace {
+  name: string;
+  definition: string;
+  createdAt: number;
+}
 
 const json = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T));
 
@@ -128,16 +158,17 @@ function toBatch(r: BatchRow): StoredBatch {
     OutputFile: json<FileReference>(r.output_file),
     PutModel: r.put_model,
   };
-  return { id: r.id, request, metadata: json<ActivityMetadata>(r.metadata), ...timingFacts(r) };
+  return { id: r.id, namespace: r.namespace, request, metadata: json<ActivityMetadata>(r.metadata), ...timingFacts(r) };
 }
 
 /** Just what GetStatus needs: the facts that decide the status, and the ExternalContext to echo. */
 export interface StatusFacts extends Omit<Batch, 'request' | 'metadata'> {
+  namespace: string;
   externalContext: string | null;
   observed: { status: Status; errorCode: ErrorCode };
 }
 
-type StatusRow = TimingColumns & { external_context: string | null };
+type StatusRow = TimingColumns & { external_context: string | null; namespace: string };
 
 /** The statusFacts statement's columns, in its SELECT order. */
 const statusRow = (v: unknown[]): StatusRow =>
@@ -155,7 +186,21 @@ const statusRow = (v: unknown[]): StatusRow =>
     anchor_at: v[10],
     observed_status: v[11],
     observed_error: v[12],
+    namespace: v[13],
   }) as StatusRow;
+
+/** Brings a database of any earlier schema version up to this release's, in one transaction. */
+function migrate(db: Database.Database): void {
+  const version = Number(db.pragma('user_version', { simple: true }));
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`written by a newer cora-ocr-mock (schema version ${version}; this release knows versions up to ${SCHEMA_VERSION})`);
+  }
+  if (version === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
 
 /** Creates the folder for the database one level at a time (recursive mkdir can spin on /proc). */
 function ensureParentDir(dbPath: string): void {
@@ -188,6 +233,7 @@ function ensureParentDir(dbPath: string): void {
 }
 
 export interface ListQuery {
+  namespace: string;
   /** Only ids greater than this (keyset paging). */
   afterId?: bigint;
   limit: number;
@@ -217,6 +263,7 @@ export class BatchStore {
       // that only ever held pages of write bursts.
       db.pragma('cache_size = -4096');
       db.exec(SCHEMA);
+      migrate(db);
       this.db = db;
       this.seedSequence(firstBatchId);
     } catch (err) {
@@ -227,10 +274,10 @@ export class BatchStore {
     this.stmts = {
       insert: db.prepare(`INSERT INTO batches (id, created_at, timeout_sec, external_context, input_file, ocr_profile,
           output_file, put_model, metadata, queued_ms, processing_input_ms, waiting_for_output_ms, timeout_ms, outcome,
-          hold, anchor_status, anchor_error, anchor_at, observed_status, observed_error)
+          hold, anchor_status, anchor_error, anchor_at, observed_status, observed_error, namespace)
         VALUES (@id, @created_at, @timeout_sec, @external_context, @input_file, @ocr_profile, @output_file, @put_model,
           @metadata, @queued_ms, @processing_input_ms, @waiting_for_output_ms, @timeout_ms, @outcome, @hold,
-          @anchor_status, @anchor_error, @anchor_at, @observed_status, @observed_error)`),
+          @anchor_status, @anchor_error, @anchor_at, @observed_status, @observed_error, @namespace)`),
       get: db.prepare('SELECT * FROM batches WHERE id = ?'),
       // The hot path: only the columns GetStatus needs, as plain numbers (times fit a double).
       // Rows as arrays (raw): better-sqlite3 builds a keyed object per row more slowly than
@@ -238,14 +285,16 @@ export class BatchStore {
       statusFacts: db
         .prepare(
           `SELECT created_at, external_context, queued_ms, processing_input_ms, waiting_for_output_ms,
-             timeout_ms, outcome, hold, anchor_status, anchor_error, anchor_at, observed_status, observed_error
+             timeout_ms, outcome, hold, anchor_status, anchor_error, anchor_at, observed_status, observed_error, namespace
            FROM batches WHERE id = ?`,
         )
         .safeIntegers(false)
         .raw(true),
       exists: db.prepare('SELECT 1 FROM batches WHERE id = ?').pluck(),
-      list: db.prepare('SELECT * FROM batches WHERE id > ? ORDER BY id LIMIT ?'),
-      count: db.prepare('SELECT count(*) FROM batches').pluck(),
+      list: db.prepare('SELECT * FROM batches WHERE namespace = ? AND id > ? ORDER BY id LIMIT ?'),
+      count: db.prepare('SELECT count(*) FROM batches WHERE namespace = ?').pluck(),
+      countAll: db.prepare('SELECT count(*) FROM batches').pluck(),
+      countByNamespace: db.prepare('SELECT namespace, count(*) AS n FROM batches GROUP BY namespace'),
       setObserved: db.prepare('UPDATE batches SET observed_status = ?, observed_error = ? WHERE id = ?'),
       setAnchor: db.prepare(
         'UPDATE batches SET anchor_status = ?, anchor_error = ?, anchor_at = ?, observed_status = ?, observed_error = ? WHERE id = ?',
@@ -256,9 +305,12 @@ export class BatchStore {
       history: db.prepare(
         'SELECT status, error_code, at, recorded_at, source FROM batch_history WHERE batch_id = ? ORDER BY rowid',
       ),
-      delete: db.prepare('DELETE FROM batches WHERE id = ?'),
-      deleteAll: db.prepare('DELETE FROM batches'),
-      deleteAllHistory: db.prepare('DELETE FROM batch_history'),
+      delete: db.prepare('DELETE FROM batches WHERE id = ? AND namespace = ?'),
+      deleteAll: db.prepare('DELETE FROM batches WHERE namespace = ?'),
+      deleteAllHistory: db.prepare('DELETE FROM batch_history WHERE batch_id IN (SELECT id FROM batches WHERE namespace = ?)'),
+      namespaces: db.prepare('SELECT name, definition, created_at FROM namespaces ORDER BY created_at, name'),
+      saveNamespace: db.prepare('INSERT INTO namespaces (name, definition, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET definition = excluded.definition'),
+      dropNamespace: db.prepare('DELETE FROM namespaces WHERE name = ?'),
     };
   }
 
@@ -270,7 +322,7 @@ export class BatchStore {
     }
   }
 
-  insert(b: Omit<Batch, 'id'> & { id?: bigint }, observed: { status: Status; errorCode: ErrorCode }): bigint {
+  insert(b: Omit<Batch, 'id'> & { id?: bigint; namespace: string }, observed: { status: Status; errorCode: ErrorCode }): bigint {
     try {
       const info = this.stmts.insert.run({
         id: b.id ?? null,
@@ -293,6 +345,7 @@ export class BatchStore {
         anchor_at: b.anchor?.at ?? null,
         observed_status: observed.status,
         observed_error: observed.errorCode,
+        namespace: b.namespace,
       });
       return BigInt(info.lastInsertRowid);
     } catch (err) {
@@ -313,19 +366,38 @@ export class BatchStore {
     if (!v) return undefined;
     const r = statusRow(v);
     const t = timingFacts(r); // copied field by field: no spread on the hot path
-    return { id, externalContext: r.external_context, createdAt: t.createdAt, plan: t.plan, anchor: t.anchor, observed: t.observed };
+    return {
+      id,
+      namespace: r.namespace,
+      externalContext: r.external_context,
+      createdAt: t.createdAt,
+      plan: t.plan,
+      anchor: t.anchor,
+      observed: t.observed,
+    };
   }
 
+  /** Whether the id is taken, in any namespace (ids are unique across them). */
   exists(id: bigint): boolean {
     return this.stmts.exists.get(id) !== undefined;
   }
 
   list(q: ListQuery): StoredBatch[] {
-    return (this.stmts.list.all(q.afterId ?? -(2n ** 63n), q.limit) as BatchRow[]).map(toBatch);
+    return (this.stmts.list.all(q.namespace, q.afterId ?? -(2n ** 63n), q.limit) as BatchRow[]).map(toBatch);
   }
 
-  count(): number {
-    return Number(this.stmts.count.get());
+  count(namespace: string): number {
+    return Number(this.stmts.count.get(namespace));
+  }
+
+  countAll(): number {
+    return Number(this.stmts.countAll.get());
+  }
+
+  /** Batches per namespace (namespaces without batches are absent). */
+  countByNamespace(): Map<string, number> {
+    const rows = this.stmts.countByNamespace.all() as { namespace: string; n: bigint }[];
+    return new Map(rows.map((r) => [r.namespace, Number(r.n)]));
   }
 
   setObserved(id: bigint, status: Status, errorCode: ErrorCode): void {
@@ -346,15 +418,35 @@ export class BatchStore {
     ).map((r) => ({ status: r.status, errorCode: r.error_code, at: Number(r.at), recordedAt: Number(r.recorded_at), source: r.source }));
   }
 
-  delete(id: bigint): boolean {
-    return this.stmts.delete.run(id).changes > 0;
+  delete(id: bigint, namespace: string): boolean {
+    return this.stmts.delete.run(id, namespace).changes > 0;
   }
 
-  /** Removes every batch; the id sequence keeps counting so ids are still never reused. */
-  deleteAll(): void {
+  /** Removes every batch of a namespace; the id sequence keeps counting so ids are still never reused. */
+  deleteAll(namespace: string): void {
     this.transaction(() => {
-      this.stmts.deleteAllHistory.run();
-      this.stmts.deleteAll.run();
+      this.stmts.deleteAllHistory.run(namespace);
+      this.stmts.deleteAll.run(namespace);
+    });
+  }
+
+  namespaces(): StoredNamespace[] {
+    return (this.stmts.namespaces.all() as { name: string; definition: string; created_at: bigint }[]).map((r) => ({
+      name: r.name,
+      definition: r.definition,
+      createdAt: Number(r.created_at),
+    }));
+  }
+
+  saveNamespace(n: StoredNamespace): void {
+    this.stmts.saveNamespace.run(n.name, n.definition, n.createdAt);
+  }
+
+  /** Forgets a namespace and deletes its batches. */
+  dropNamespace(name: string): void {
+    this.transaction(() => {
+      this.deleteAll(name);
+      this.stmts.dropNamespace.run(name);
     });
   }
 

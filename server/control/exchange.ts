@@ -6,6 +6,8 @@ import type { TransportFault } from '../rules/model';
 
 /** What one request to the service was, for rules, the journal and the log. */
 export interface ServiceRequest {
+  /** The namespace the request named (path prefix or header) until resolved, then the one it ran in. */
+  namespace: string | null;
   protocol: Protocol | null;
   operation: Operation | null;
   soapAction: string | null;
@@ -22,10 +24,12 @@ export type Refusal =
 /** The transport faults that spoil delivery of an answer (the operation itself has run). */
 export type DeliveryFault = Exclude<TransportFault, { type: 'soapFault' } | { type: 'httpStatus' }>;
 
-/** A delivery fault and the rule that scripted it (its seeded stream draws delay ranges). */
+/** A delivery fault and the rule that scripted it. */
 export interface ScriptedDelivery {
   fault: DeliveryFault;
   ruleId: string | null;
+  /** For a delay: how long, drawn at decision time (a range from the rule's seeded stream). */
+  delayMs: number | null;
 }
 
 /** What scripted rules decide for a request that reached an operation. */

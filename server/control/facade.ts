@@ -1,300 +1,249 @@
-// The QA control core: the one facade every adapter calls. Protocol-neutral: it speaks domain
-// values and the JSON shapes of schemas/, and imports nothing of soap/, admin/, http/ or node:http.
-// The ASMX adapter asks it to decide and record each request; the admin API calls the rest.
-import { ControllableClock, ClockState } from '../batches/clock';
-import { Anchor, BatchEffects, ErrorCode, Status, isTerminal } from '../batches/model';
+// The QA control core: the one facade every adapter calls. It holds the namespaces (isolated
+// worlds, control/world.ts), resolves which one a request runs in, and answers what spans them:
+// listing, creating and dropping namespaces, the global reset, health. Protocol-neutral: it
+// speaks domain values and the JSON shapes of schemas/, and imports nothing of soap/, admin/,
+// http/ or node:http.
+import { ControllableClock } from '../batches/clock';
+import { DEFAULT_NAMESPACE } from '../batches/model';
 import { BatchPolicy, BatchService } from '../batches/service';
-import { BatchNotFoundError, RuleNotFoundError, SeedError, ValidationError } from '../errors';
-import { RuleBook, RuleFacts } from '../rules/engine';
-import type { BatchJson, BatchPage, BatchSeed, ClockCommand, Health, JournalPage, ResetResult, Rule, RuleInput } from '../schemas/types';
-import { Decision, Exchange, ServiceRequest } from './exchange';
-import { FixtureSet } from './fixtures';
-import { Journal, JournalQuery } from './journal';
-import { batchToJson, detailsToJson, fileRefFromJson, metadataFromJson } from './views';
+import { BatchStore } from '../batches/store';
+import { DuplicateNamespaceError, NamespaceLimitError, NamespaceNameError, NamespaceNotFoundError, SeedError } from '../errors';
+import type { Fixture, Health, NamespaceInput, NamespaceJson, NamespaceList, NamespaceMatch, ResetResult } from '../schemas/types';
+import { Exchange, ServiceRequest } from './exchange';
+import { EMPTY_FIXTURES, FixtureSet, addFixture, checkRules } from './fixtures';
+import { Journal } from './journal';
+import { World } from './world';
 
-const NO_DECISION: Decision = Object.freeze({ ruleIds: Object.freeze([]) as unknown as string[] });
+export type { BatchListQuery } from './world';
+export { World };
+
+export const NAMESPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export interface ControlOptions {
-  batches: BatchService;
-  clock: ControllableClock;
-  journal: Journal;
+  store: BatchStore;
   basePolicy: BatchPolicy;
   /** Profiles from configuration (KNOWN_PROFILES); fixtures may add more. */
   configuredProfiles: string[] | null;
+  /** FIXTURES_DIR, read anew at every reset. */
   loadFixtures: () => FixtureSet;
+  journalLimit: number;
+  /** Namespaces besides the default one. */
+  maxNamespaces: number;
+  /** Reclaim a namespace unused this long (real time); 0: never. */
+  namespaceIdleMs: number;
   /** The service description's state for health: 'loaded', or why not. */
   describeWsdl: () => Promise<string>;
+  /** Real time; tests may pass their own. */
+  now?: () => number;
 }
 
-export interface BatchListQuery {
-  status?: Status;
-  limit: number;
-  /** Continue after this id (keyset paging). */
-  after?: bigint;
+/** What the namespaces table keeps of a namespace besides its name. */
+interface Definition {
+  match: NamespaceMatch | null;
+  fixture: Fixture | null;
 }
-
-/** Scanned per step while filtering by derived status (it cannot be a SQL condition). */
-const FILTER_SCAN = 500;
 
 export class MockControl {
-  private readonly batches: BatchService;
-  private readonly clock: ControllableClock;
-  private readonly journal: Journal;
-  private readonly rules: RuleBook;
-  private readonly startedAt = Date.now();
-  private fixtures: FixtureSet;
-  private knownProfiles: Set<string> | null = null;
+  private readonly store: BatchStore;
+  private readonly worlds = new Map<string, World>();
+  /** Namespaces that declare a content match, in creation order (the first that matches wins). */
+  private matchers: World[] = [];
+  private readonly startedAt: number;
+  private readonly now: () => number;
+  private readonly sweeper: NodeJS.Timeout | null = null;
+  /** The namespace of every request and admin call that names none. */
+  readonly defaultWorld: World;
 
   constructor(private readonly options: ControlOptions) {
-    this.batches = options.batches;
-    this.clock = options.clock;
-    this.journal = options.journal;
-    this.rules = new RuleBook(() => this.clock.now());
-    this.fixtures = options.loadFixtures();
-    this.applyFixtures({ batches: true });
-  }
-
-  // --- the service's requests (called by the ASMX adapter for every request)
-
-  /** Rules and profile checks for a request the adapter understood. */
-  decide(sr: ServiceRequest): Decision {
-    const op = sr.operation!;
-    const request = sr.fileBatch;
-    // The common case, on the hot path: nothing scripted, nothing to decide.
-    if (this.rules.size === 0 && (op !== 'FileBatch' || !this.knownProfiles)) return NO_DECISION;
-    let facts: RuleFacts | null = null;
-    if (this.rules.size > 0) {
-      let stored = request;
-      if (op === 'GetStatus' && sr.batchId !== null) stored = this.batches.requestOf(sr.batchId);
-      facts = {
-        operation: op,
-        protocol: sr.protocol,
-        batchId: sr.batchId === null ? null : sr.batchId.toString(),
-        externalContext: stored?.ExternalContext ?? null,
-        fileName: stored?.InputFile?.FileName ?? null,
-        ocrProfile: stored?.OCRProfile ?? null,
-        putModel: stored?.PutModel ?? null,
-        soapAction: sr.soapAction,
-        metadata: sr.metadata,
-      };
+    this.store = options.store;
+    this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
+    this.defaultWorld = this.build(DEFAULT_NAMESPACE, { match: null, fixture: null }, this.startedAt);
+    // Namespaces outlive restarts: their definitions and batches are stored (rules, clock and
+    // journal live in memory, as the default namespace's do).
+    for (const stored of this.store.namespaces()) {
+      if (stored.name === DEFAULT_NAMESPACE) continue;
+      this.build(stored.name, JSON.parse(stored.definition) as Definition, stored.createdAt);
     }
-    const verdict = facts ? this.rules.evaluate(facts) : null;
-    const effects: BatchEffects = { ...verdict?.effects };
-    if (op === 'FileBatch' && this.knownProfiles && !this.knownProfiles.has(request!.OCRProfile) && !effects.outcome) {
-      effects.outcome = { status: 'Failed', errorCode: 'RobotProfileNotFound', at: 'ProcessingInput' };
+    if (options.namespaceIdleMs > 0) {
+      this.sweeper = setInterval(() => this.reclaimIdle(), Math.min(60_000, Math.max(1000, options.namespaceIdleMs / 4)));
+      this.sweeper.unref();
     }
-    const decision: Decision = { effects, ruleIds: verdict?.ruleIds ?? [] };
-    const fault = verdict?.fault;
-    if (fault?.type === 'soapFault') decision.refuse = { kind: 'soapFault', code: fault.code ?? 'Server', message: fault.message };
-    else if (fault?.type === 'httpStatus') {
-      decision.refuse = { kind: 'httpStatus', status: fault.status, body: fault.body ?? '', contentType: fault.contentType ?? (fault.body ? 'text/plain; charset=utf-8' : null) };
-    } else if (fault) decision.delivery = { fault, ruleId: verdict!.faultRuleId };
-    return decision;
   }
 
-  /** Journals a finished exchange; `method` and `path` are the HTTP request line's. */
-  record(ex: Exchange, method: string, path: string): void {
-    this.journal.add({
-      timeMs: this.clock.now(),
-      method,
-      path,
-      protocol: ex.protocol,
-      operation: ex.operation,
-      soapAction: ex.soapAction,
-      metadata: ex.metadata,
-      batchId: ex.batchId === null ? null : ex.batchId.toString(),
-      httpStatus: ex.httpStatus,
-      summary: ex.error ?? ex.resultStatus ?? (ex.httpStatus === 200 ? 'ok' : `http ${ex.httpStatus}`),
-      ruleIds: ex.decision?.ruleIds ?? [],
-      transportFault: ex.decision?.delivery?.fault.type ?? null,
-      durationMs: ex.durationMs,
-    });
+  // --- which world
+
+  /** The namespace called `name` (null: the default one), created on first use. */
+  world(name: string | null | undefined): World {
+    if (name === null || name === undefined || name === DEFAULT_NAMESPACE) return this.defaultWorld;
+    let world = this.worlds.get(name);
+    if (!world) world = this.create(name, { match: null, fixture: null });
+    world.lastUsedAt = this.now();
+    return world;
   }
 
-  /** A seeded draw in [0, 1) from a rule's own stream (delay ranges). */
-  draw(ruleId: string): number {
-    return this.rules.draw(ruleId);
-  }
-
-  // --- batches
-
-  /** Batches in id order; filtering by derived status scans in id order until the page is full. */
-  listBatches(q: BatchListQuery): BatchPage {
-    const { status, limit } = q;
-    let after = q.after;
-    const items: BatchJson[] = [];
-    const step = status ? FILTER_SCAN : limit;
-    let more = true;
-    while (items.length < limit && more) {
-      const chunk = this.batches.list(after, step);
-      more = chunk.length === step;
-      for (const { batch, current } of chunk) {
-        after = batch.id;
-        if (!status || current.status === status) items.push(batchToJson(batch, current));
-        if (items.length === limit) break;
+  /**
+   * The world a service request runs in: the namespace it named (path prefix, then header), else
+   * the first namespace whose content match it satisfies, else the default one. Sets
+   * `sr.namespace` to the answer. Named lookups are one Map access.
+   */
+  enter(sr: ServiceRequest): World {
+    if (sr.namespace !== null) {
+      const world = this.world(sr.namespace);
+      sr.namespace = world.name;
+      return world;
+    }
+    if (this.matchers.length > 0) {
+      let context = sr.fileBatch?.ExternalContext ?? null;
+      // GetStatus carries no ExternalContext: the one stored with the batch asked about counts.
+      if (sr.operation === 'GetStatus' && sr.batchId !== null) context = this.store.get(sr.batchId)?.request.ExternalContext ?? null;
+      for (const world of this.matchers) {
+        if (world.matches(sr.metadata, context)) {
+          world.lastUsedAt = this.now();
+          sr.namespace = world.name;
+          return world;
+        }
       }
     }
-    return { items, next: items.length === limit && more ? after!.toString() : null, total: this.batches.count() };
+    sr.namespace = DEFAULT_NAMESPACE;
+    return this.defaultWorld;
   }
 
-  getBatch(id: bigint): BatchJson {
-    return detailsToJson(this.batches.details(id));
-  }
-
-  /** Creates a batch from an admin or fixture seed. */
-  createBatch(seed: BatchSeed, source = 'api'): BatchJson {
-    return this.getBatch(this.seed(seed, source));
-  }
-
-  /** Forces a status; Failed needs an error code, the others default to NoError. */
-  forceBatch(id: bigint, status: Exclude<Status, 'NotFound'>, errorCode?: ErrorCode): BatchJson {
-    const code = errorCode ?? (status === 'Failed' ? undefined : 'NoError');
-    if (!code) throw new SeedError('/errorCode', 'forcing Failed needs an errorCode');
-    if (!isTerminal(status) && code !== 'NoError') throw new SeedError('/errorCode', `${status} goes with NoError`);
-    return detailsToJson(this.batches.force(id, status, code));
-  }
-
-  /** Deletes a batch; its id is never reused. */
-  deleteBatch(id: bigint): void {
-    if (!this.batches.delete(id)) throw new BatchNotFoundError(id);
-  }
-
-  private seed(seed: BatchSeed, source: string): bigint {
-    const now = this.clock.now();
-    const createdAt = now - (seed.createdAgoMs ?? 0);
-    let anchor: Anchor | undefined;
-    if (seed.status) {
-      const errorCode = seed.errorCode ?? (seed.status === 'Failed' ? undefined : 'NoError');
-      if (!errorCode) throw new SeedError('/errorCode', 'a Failed batch needs an errorCode');
-      anchor = { status: seed.status, errorCode, at: createdAt };
-    } else if (seed.errorCode) {
-      throw new SeedError('/errorCode', 'errorCode goes with status');
+  /** Journals a finished exchange in its namespace (the default one when the request never got that far). */
+  record(ex: Exchange, method: string, path: string): void {
+    let world = this.defaultWorld;
+    if (ex.namespace !== null && ex.namespace !== DEFAULT_NAMESPACE) {
+      try {
+        world = this.world(ex.namespace);
+      } catch {
+        // A name that is no namespace, or one over the limit: the request was refused for it.
+      }
     }
-    const effects: BatchEffects = {};
-    if (seed.timings) effects.timings = seed.timings;
-    if (seed.outcome) effects.outcome = seed.outcome;
-    if (seed.hold) effects.hold = seed.hold;
-    return this.batches.submit(
-      {
-        TimeOut: seed.timeOut ?? 300,
-        ExternalContext: seed.externalContext ?? null,
-        InputFile: fileRefFromJson(seed.inputFile),
-        OCRProfile: seed.ocrProfile ?? 'Default',
-        OutputFile: fileRefFromJson(seed.outputFile),
-        PutModel: seed.putModel ?? 'Replace',
-      },
-      metadataFromJson(seed.metadata),
-      effects,
-      { id: seed.id === undefined ? undefined : BigInt(seed.id), createdAt, anchor, source },
-    );
+    world.record(ex, method, path);
   }
 
-  // --- rules
+  // --- namespaces
 
-  listRules(): Rule[] {
-    return this.rules.list();
+  listNamespaces(): NamespaceList {
+    const counts = this.store.countByNamespace();
+    return { items: [...this.worlds.values()].map((w) => w.describe(counts.get(w.name) ?? 0)), limit: this.options.maxNamespaces };
   }
 
-  addRule(input: RuleInput, source = 'api'): Rule {
-    return this.rules.add(input, source);
+  getNamespace(name: string): NamespaceJson {
+    return this.existing(name).describe(this.store.count(name));
   }
 
-  getRule(id: string): Rule {
-    const rule = this.rules.get(id);
-    if (!rule) throw new RuleNotFoundError(id);
-    return rule;
+  createNamespace(input: NamespaceInput): NamespaceJson {
+    if (this.worlds.has(input.name)) throw new DuplicateNamespaceError(input.name);
+    if (input.fixture) checkRules(input.fixture, '/fixture');
+    const world = this.create(input.name, { match: input.match ?? null, fixture: input.fixture ?? null });
+    return world.describe(this.store.count(world.name));
   }
 
-  deleteRule(id: string): void {
-    if (!this.rules.delete(id)) throw new RuleNotFoundError(id);
+  /** Drops a namespace: its batches are deleted (their ids are never reused), its state forgotten. */
+  dropNamespace(name: string): void {
+    if (name === DEFAULT_NAMESPACE) throw new SeedError('/name', 'the default namespace cannot be dropped; reset it instead');
+    this.existing(name);
+    this.drop(name);
   }
 
-  clearRules(): void {
-    this.rules.clear();
-  }
-
-  // --- clock
-
-  clockState(): ClockState {
-    return this.clock.state();
-  }
-
-  /** Applies a clock command in a fixed order (freeze, set, advance, resume), so one call can e.g. freeze and then advance. */
-  clockCommand(cmd: ClockCommand): ClockState {
-    if (cmd.freeze && cmd.resume) throw new ValidationError('/: freeze and resume together make no sense', '/');
-    let setTo: number | undefined;
-    if (cmd.set !== undefined) {
-      setTo = Date.parse(cmd.set);
-      if (!Number.isFinite(setTo)) throw new ValidationError(`/set: '${cmd.set}' is not an ISO 8601 time`, '/set');
-    }
-    if (cmd.freeze) this.clock.freeze();
-    if (setTo !== undefined) this.clock.set(setTo);
-    if (cmd.advanceMs) this.clock.advance(cmd.advanceMs);
-    if (cmd.resume) this.clock.resume();
-    return this.clock.state();
-  }
-
-  // --- the request journal
-
-  requests(q: JournalQuery): JournalPage {
-    return { items: this.journal.query(q), ...this.journal.stats() };
-  }
-
-  countRequests(q: Omit<JournalQuery, 'limit'>): number {
-    return this.journal.countMatching(q);
-  }
-
-  clearRequests(): void {
-    this.journal.clear();
-  }
-
-  // --- reset, health
-
-  /** Back to the start state: fixtures reloaded, clock resumed, journal cleared; batches too unless kept. */
-  reset({ keepBatches = false } = {}): ResetResult {
-    this.fixtures = this.options.loadFixtures();
-    this.journal.clear();
-    if (!keepBatches) {
-      this.clock.reset();
-      this.batches.deleteAll();
-    }
-    this.applyFixtures({ batches: !keepBatches });
-    return { reset: true, keepBatches, fixtures: this.fixtures.files, clock: this.clock.state() };
+  /** Every namespace but the default one dropped, then the default one reset. */
+  resetAll({ keepBatches = false } = {}): ResetResult {
+    const names = [...this.worlds.keys()].filter((n) => n !== DEFAULT_NAMESPACE);
+    for (const name of names) this.drop(name);
+    return { ...this.defaultWorld.reset({ keepBatches }), droppedNamespaces: names.length };
   }
 
   /** Readiness: the store is open and the WSDL loaded; the rest is for people reading it. */
   async health(): Promise<Health> {
-    const open = this.batches.isOpen();
+    const open = this.store.isOpen();
     const wsdl = await this.options.describeWsdl();
     return {
       status: open && wsdl === 'loaded' ? 'ok' : 'unavailable',
       store: open ? 'open' : 'closed',
       wsdl,
-      batches: open ? this.batches.count() : null,
-      uptimeMs: Date.now() - this.startedAt,
-      clock: this.clock.state(),
-      journal: this.journal.stats(),
-      fixtures: this.fixtures.files,
+      batches: open ? this.store.countAll() : null,
+      namespaces: this.worlds.size,
+      uptimeMs: this.now() - this.startedAt,
+      clock: this.defaultWorld.clockState(),
+      journal: this.defaultWorld.journalStats(),
+      fixtures: this.defaultWorld.fixtureFiles,
     };
   }
 
-  get profiles(): string[] | null {
-    return this.knownProfiles ? [...this.knownProfiles] : null;
+  /** Stops the idle sweeper (the app is closing). */
+  close(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
   }
 
-  /** Profiles, timings and rules from the fixtures; batches too unless kept. Existing batch ids are left alone. */
-  private applyFixtures({ batches }: { batches: boolean }): void {
-    const f = this.fixtures;
-    const base = this.options.basePolicy;
-    const profiles = [...(this.options.configuredProfiles ?? []), ...(f.profiles ?? [])];
-    this.knownProfiles = this.options.configuredProfiles || f.profiles ? new Set(profiles) : null;
-    this.batches.setPolicy({ ...base, timings: { ...base.timings, ...f.timings } });
-    this.rules.clear();
-    for (const { rule, source } of f.rules) this.rules.add(rule, source);
-    if (batches) {
-      for (const { seed, source } of f.batches) {
-        if (!this.batches.exists(BigInt(seed.id!))) this.seed(seed, source);
+  /** Drops namespaces unused for NAMESPACE_IDLE_MS. A namespace in use has been used recently, so it stays. */
+  reclaimIdle(): number {
+    const idle = this.options.namespaceIdleMs;
+    if (idle <= 0) return 0;
+    const before = this.now() - idle;
+    let dropped = 0;
+    for (const world of [...this.worlds.values()]) {
+      if (world !== this.defaultWorld && world.lastUsedAt < before) {
+        this.drop(world.name);
+        dropped++;
       }
     }
+    return dropped;
+  }
+
+  private existing(name: string): World {
+    const world = this.worlds.get(name);
+    if (!world) throw new NamespaceNotFoundError(name);
+    return world;
+  }
+
+  private create(name: string, definition: Definition): World {
+    if (!NAMESPACE_NAME.test(name)) throw new NamespaceNameError(name);
+    if (this.worlds.size - 1 >= this.options.maxNamespaces && this.reclaimIdle() === 0) {
+      throw new NamespaceLimitError(name, this.options.maxNamespaces);
+    }
+    const createdAt = this.now();
+    return this.store.transaction(() => {
+      const world = this.build(name, definition, createdAt);
+      this.store.saveNamespace({ name, definition: JSON.stringify(definition), createdAt });
+      return world;
+    });
+  }
+
+  private build(name: string, definition: Definition, createdAt: number): World {
+    const { options } = this;
+    const clock = new ControllableClock();
+    const shared = name === DEFAULT_NAMESPACE;
+    const world = new World({
+      name,
+      batches: new BatchService(this.store, clock, options.basePolicy, name),
+      clock,
+      journal: new Journal(options.journalLimit),
+      basePolicy: options.basePolicy,
+      configuredProfiles: options.configuredProfiles,
+      loadFixtures: () => {
+        // FIXTURES_DIR's batches have fixed ids, and ids are unique across namespaces: only the
+        // default namespace seeds them. Profiles, timings and rules apply in every namespace.
+        const dir = options.loadFixtures();
+        if (shared && !definition.fixture) return dir;
+        const set: FixtureSet = { ...EMPTY_FIXTURES, files: [...dir.files], profiles: dir.profiles, timings: dir.timings, rules: [...dir.rules], batches: shared ? [...dir.batches] : [] };
+        if (definition.fixture) {
+          set.files.push(`namespace ${name}`);
+          addFixture(set, definition.fixture, `namespace ${name}`);
+        }
+        return set;
+      },
+      match: definition.match,
+      createdAt,
+    });
+    this.worlds.set(name, world);
+    if (world.match) this.matchers.push(world);
+    return world;
+  }
+
+  private drop(name: string): void {
+    this.store.dropNamespace(name);
+    this.worlds.delete(name);
+    this.matchers = this.matchers.filter((w) => w.name !== name);
   }
 }

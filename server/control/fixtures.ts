@@ -19,6 +19,31 @@ export interface FixtureSet {
 
 export const EMPTY_FIXTURES: FixtureSet = { files: [], profiles: null, timings: {}, batches: [], rules: [] };
 
+/**
+ * Checks a fixture's rules as the rule book will (one effect, a valid regex, unique ids, ...);
+ * `at` is the fixture's JSON pointer, for the error's.
+ */
+export function checkRules(fixture: Fixture, at: string): void {
+  const scratch = new RuleBook(Date.now);
+  fixture.rules?.forEach((r, i) => {
+    const here = `${at}/rules/${i}`;
+    try {
+      scratch.add(r, 'check');
+    } catch (err) {
+      if (err instanceof RuleError) throw new ValidationError(`${here}${err.path}: ${err.reason}`, `${here}${err.path}`);
+      throw new ValidationError(`${here}: ${(err as Error).message}`, here);
+    }
+  });
+}
+
+/** Adds a fixture's contents to a set, each item marked with where it came from. */
+export function addFixture(set: FixtureSet, f: Fixture, source: string): void {
+  if (f.profiles) set.profiles = [...(set.profiles ?? []), ...f.profiles];
+  if (f.timings) set.timings = { ...set.timings, ...f.timings };
+  for (const seed of f.batches ?? []) set.batches.push({ seed, source });
+  for (const rule of f.rules ?? []) set.rules.push({ rule, source });
+}
+
 /** The line and column of a character offset, for JSON syntax errors. */
 function lineCol(text: string, offset: number): string {
   const before = text.slice(0, offset);
@@ -41,16 +66,7 @@ function parseFile(file: string, shown: string): Fixture {
   const { validate } = require('../schemas/validate') as typeof Validate;
   try {
     const fixture = validate('Fixture', json);
-    // Rules are checked as the rule book will check them (one effect, valid regex, ...).
-    const scratch = new RuleBook(Date.now);
-    fixture.rules?.forEach((r, i) => {
-      try {
-        scratch.add(r, shown);
-      } catch (err) {
-        if (err instanceof RuleError) throw new ValidationError(`/rules/${i}${err.path}: ${err.reason}`, `/rules/${i}${err.path}`);
-        throw new ValidationError(`/rules/${i}: ${(err as Error).message}`, `/rules/${i}`);
-      }
-    });
+    checkRules(fixture, '');
     return fixture;
   } catch (err) {
     if (err instanceof ValidationError) throw new FixtureError(`${shown}: ${err.message}`);
@@ -78,10 +94,7 @@ export function loadFixtures(dir: string | null): FixtureSet {
     const shown = path.join(dir ?? 'fixtures', name);
     const f = parseFile(path.join(resolved, name), shown);
     set.files.push(shown);
-    if (f.profiles) set.profiles = [...(set.profiles ?? []), ...f.profiles];
-    if (f.timings) set.timings = { ...set.timings, ...f.timings };
-    for (const seed of f.batches ?? []) set.batches.push({ seed, source: shown });
-    for (const rule of f.rules ?? []) set.rules.push({ rule, source: shown });
+    addFixture(set, f, shown);
   }
   return set;
 }

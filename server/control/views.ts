@@ -40,6 +40,7 @@ function requestToJson(r: FileBatchRequest) {
 export function batchToJson(batch: StoredBatch, current: StatusView, history?: BatchDetails['history']): BatchJson {
   return {
     id: batch.id.toString(),
+    namespace: batch.namespace,
     status: current.status,
     errorCode: current.errorCode,
     since: iso(current.since),

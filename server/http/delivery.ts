@@ -73,7 +73,6 @@ export class Delivery {
   private readonly outbox: Outbox;
 
   constructor(
-    private readonly draw: (ruleId: string) => number,
     /** Called when an answer cannot be written (it answers 500, or ends the connection). */
     private readonly onError: OnWriteError,
   ) {
@@ -91,7 +90,7 @@ export class Delivery {
       this.outbox.add(res, reply, head);
       return;
     }
-    const { fault, ruleId } = scripted;
+    const { fault } = scripted;
     // Answers still queued go out first: a fault below may destroy a socket that a pipelined,
     // earlier answer is waiting to use. Faults are rare; an early flush costs nothing.
     this.outbox.flush();
@@ -99,8 +98,7 @@ export class Delivery {
     const socket = res.socket ?? res.req.socket;
     switch (fault.type) {
       case 'delay': {
-        const ms =
-          fault.ms ?? Math.round(fault.minMs! + (fault.maxMs! - fault.minMs!) * this.draw(ruleId ?? ''));
+        const ms = scripted.delayMs ?? 0;
         this.track(res);
         const timer = setTimeout(() => writeLater(res, reply, head, this.onError), ms);
         res.on('close', () => clearTimeout(timer));

@@ -45,7 +45,8 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`, 's');
 }
 
-const META_KEYS: Record<string, keyof ActivityMetadata> = {
+/** ActivityMetadata fields by the camelCase names JSON uses for them. */
+export const META_KEYS: Record<string, keyof ActivityMetadata> = {
   workflowSpaceId: 'WorkflowSpaceId',
   workflowSpaceName: 'WorkflowSpaceName',
   workflowId: 'WorkflowId',

@@ -258,16 +258,20 @@ export const HistoryEntry = {
   },
 } as const;
 
+/** A namespace name: a short slug. */
+export const NamespaceName = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } as const;
+
 /** A batch as the admin API shows it: what was submitted, its plan, and its derived status. */
 export const Batch = {
   type: 'object',
   additionalProperties: false,
   required: [
-    'id', 'status', 'errorCode', 'since', 'createdAt', 'timeOut', 'externalContext', 'inputFile',
+    'id', 'namespace', 'status', 'errorCode', 'since', 'createdAt', 'timeOut', 'externalContext', 'inputFile',
     'ocrProfile', 'outputFile', 'putModel', 'metadata', 'plan', 'forced',
   ],
   properties: {
     id: idString,
+    namespace: NamespaceName,
     status: Status,
     errorCode: ErrorCode,
     since: { ...isoTime, description: 'when the current status began (virtual time)' },
@@ -373,15 +377,20 @@ export const JournalPage = {
 export const ResetCommand = {
   type: 'object',
   additionalProperties: false,
-  properties: { keepBatches: { type: 'boolean' } },
+  properties: {
+    keepBatches: { type: 'boolean' },
+    allNamespaces: { type: 'boolean', description: 'drop every namespace but the default one (their batches too), then reset the default one' },
+  },
 } as const;
 
 export const ResetResult = {
   type: 'object',
   additionalProperties: false,
-  required: ['reset', 'keepBatches', 'fixtures', 'clock'],
+  required: ['reset', 'namespace', 'keepBatches', 'fixtures', 'clock'],
   properties: {
     reset: { const: true },
+    namespace: { ...NamespaceName, description: 'the namespace reset' },
+    droppedNamespaces: { type: 'integer', description: 'with allNamespaces: how many were dropped' },
     keepBatches: { type: 'boolean' },
     fixtures: { type: 'array', items: { type: 'string' } },
     clock: ClockState,
@@ -390,13 +399,14 @@ export const ResetResult = {
 
 export const Health = {
   type: 'object',
-  required: ['status', 'store', 'wsdl', 'batches', 'uptimeMs', 'clock', 'journal', 'fixtures'],
+  required: ['status', 'store', 'wsdl', 'batches', 'namespaces', 'uptimeMs', 'clock', 'journal', 'fixtures'],
   additionalProperties: false,
   properties: {
     status: { type: 'string', enum: ['ok', 'unavailable'] },
     store: { type: 'string', enum: ['open', 'closed'] },
     wsdl: { type: 'string', description: 'loaded, pending, or invalid: reason' },
-    batches: { type: ['integer', 'null'] },
+    batches: { type: ['integer', 'null'], description: 'in every namespace' },
+    namespaces: { type: 'integer', description: 'namespaces held, the default one included' },
     uptimeMs: { type: 'integer' },
     clock: ClockState,
     journal: {
@@ -422,6 +432,63 @@ export const Fixture = {
       items: { allOf: [BatchSeed], required: ['id'], description: 'fixture batches need an explicit id' },
     },
     rules: { type: 'array', items: RuleInput },
+  },
+} as const;
+
+/** How a request that names no namespace (no path prefix, no header) may still select this one. */
+export const NamespaceMatch = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    metadata: {
+      type: 'object',
+      minProperties: 1,
+      additionalProperties: { type: ['string', 'integer'] },
+      description: 'ActivityMetadata fields by camelCase name (e.g. workflowSpaceName, callerId); every one given must be equal',
+    },
+    externalContextPrefix: {
+      type: 'string',
+      pattern: '^[\\s\\S]', // not empty (minLength would need ajv's ucs2length at run time)
+      description: "FileBatch's ExternalContext starts with this (GetStatus: the ExternalContext stored with the batch asked about)",
+    },
+  },
+} as const;
+
+export const NamespaceInput = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: NamespaceName,
+    match: NamespaceMatch,
+    fixture: { ...Fixture, description: "applied on creation and on every reset of the namespace, after FIXTURES_DIR's profiles, timings and rules" },
+  },
+} as const;
+
+export const Namespace = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'match', 'createdAt', 'lastUsedAt', 'batches', 'rules', 'journal', 'clock'],
+  properties: {
+    name: NamespaceName,
+    match: nullable(NamespaceMatch),
+    createdAt: isoTime,
+    lastUsedAt: { ...isoTime, description: 'last request or admin call (real time)' },
+    batches: { type: 'integer' },
+    rules: { type: 'integer' },
+    journal: Health.properties.journal,
+    clock: ClockState,
+  },
+} as const;
+
+export const NamespaceList = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['items', 'limit'],
+  properties: {
+    items: { type: 'array', items: Namespace },
+    limit: { type: 'integer', description: 'MAX_NAMESPACES (the default namespace not counted)' },
   },
 } as const;
 
@@ -469,5 +536,10 @@ export const schemas = {
   ResetResult,
   Health,
   Fixture,
+  NamespaceName,
+  NamespaceMatch,
+  NamespaceInput,
+  Namespace,
+  NamespaceList,
   Problem,
 } as const;

@@ -1,10 +1,11 @@
 // The HTTP adapter for everything under the .asmx path: WSDL, disco, help page, SOAP 1.1/1.2 and
 // the HTTP GET/POST bindings. It translates wire <-> domain and nothing more.
 import type { IncomingMessage } from 'node:http';
-import { BatchService } from '../batches/service';
 import type { Decision, Exchange, ServiceRequest } from '../control/exchange';
+import type { World } from '../control/world';
 import type { Served } from '../http/exchanges';
 import type { RequestTarget } from '../http/listener';
+import { namespaceOf } from '../http/namespaces';
 import type { Reply } from '../http/reply';
 import {
   CACHE_ERROR,
@@ -26,11 +27,10 @@ import { ServiceDescription } from './wsdl';
 type Ending = Pick<Served, 'reply' | 'decision' | 'resultStatus' | 'error'>;
 
 export interface AsmxOptions {
-  batches: BatchService;
   description: ServiceDescription;
   bodyLimitBytes: number;
-  /** The control core's rules and profile checks for a request the adapter understood. */
-  decide(req: ServiceRequest): Decision;
+  /** The control core: the namespace (world) an understood request runs in. */
+  enter(req: ServiceRequest): World;
 }
 
 /** A request answered without reaching an operation (refused, or a document like the WSDL). */
@@ -84,7 +84,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 /** The adapter: one request under the .asmx path in, its Exchange and Reply out (nothing written). */
 export function createAsmxHandler(opts: AsmxOptions) {
-  const { batches, description } = opts;
+  const { description } = opts;
 
   function serviceUrl(req: IncomingMessage, pathname: string, rest: string): string {
     const host = req.headers.host ?? `localhost:${req.socket.localPort ?? 80}`;
@@ -93,7 +93,13 @@ export function createAsmxHandler(opts: AsmxOptions) {
 
   /** Runs an understood request through the rules and the domain. */
   function perform(sr: ServiceRequest, version: SoapVersion | null): Ending {
-    const decision = opts.decide(sr);
+    let world: World;
+    try {
+      world = opts.enter(sr);
+    } catch (err) {
+      return refusedFor(err, version, null);
+    }
+    const decision = world.decide(sr);
     const refusal = decision.refuse;
     if (refusal?.kind === 'httpStatus') {
       const reply: Reply = { status: refusal.status, contentType: refusal.contentType, cacheControl: CACHE_ERROR, body: refusal.body };
@@ -105,21 +111,25 @@ export function createAsmxHandler(opts: AsmxOptions) {
     }
     try {
       if (sr.operation === 'FileBatch') {
-        const id = batches.submit(sr.fileBatch!, sr.metadata, decision.effects);
+        const id = world.batches.submit(sr.fileBatch!, sr.metadata, decision.effects);
         sr.batchId = id;
         return { reply: xmlOk(soapContentType(version!), fileBatchResponse(version!, id)), decision, resultStatus: 'created', error: null };
       }
-      const status = batches.status(sr.batchId);
+      const status = world.batches.status(sr.batchId);
       const reply = version
         ? xmlOk(soapContentType(version), getStatusResponse(version, status))
         : xmlOk(CONTENT_TYPE_SOAP11, batchOutputDocument(status));
       return { reply, decision, resultStatus: status.status, error: null };
     } catch (err) {
-      // The core's typed errors, as the web method would report them; anything else is a 500.
-      const fault = faultForError(err);
-      if (!fault) throw err;
-      return { reply: version ? faultReply(version, fault) : textError(fault.message), decision, resultStatus: 'fault', error: fault.message };
+      return refusedFor(err, version, decision);
     }
+  }
+
+  /** The core's typed errors, as the web method would report them; anything else is a 500. */
+  function refusedFor(err: unknown, version: SoapVersion | null, decision: Decision | null): Ending {
+    const fault = faultForError(err);
+    if (!fault) throw err;
+    return { reply: version ? faultReply(version, fault) : textError(fault.message), decision, resultStatus: 'fault', error: fault.message };
   }
 
   async function handleSoap(req: IncomingMessage, sr: ServiceRequest): Promise<Ending> {
@@ -189,6 +199,7 @@ export function createAsmxHandler(opts: AsmxOptions) {
   return async function serveAsmx(req: IncomingMessage, url: RequestTarget, rest: string): Promise<Served> {
     // Created with every field, so its shape never changes as it is filled in.
     const sr: ServiceRequest & Omit<Exchange, keyof ServiceRequest> & { reply: Reply | undefined } = {
+      namespace: namespaceOf(req, url.pathname),
       protocol: null,
       operation: null,
       soapAction: null,

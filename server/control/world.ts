@@ -1,0 +1,340 @@
+// One namespace: an isolated world of batches, rules and their counters, a virtual clock, a
+// journal and fixture-loaded state, with its own reset. Parallel test suites each get one; a user
+// who never names a namespace lives in the default one. Protocol-neutral, like the whole core.
+import { ClockState, ControllableClock } from '../batches/clock';
+import { ActivityMetadata, Anchor, BatchEffects, ErrorCode, Status, isTerminal } from '../batches/model';
+import { BatchPolicy, BatchService } from '../batches/service';
+import { BatchNotFoundError, RuleNotFoundError, SeedError, ValidationError } from '../errors';
+import { META_KEYS, RuleBook, RuleFacts } from '../rules/engine';
+import type {
+  BatchJson,
+  BatchPage,
+  BatchSeed,
+  ClockCommand,
+  JournalPage,
+  NamespaceJson,
+  NamespaceMatch,
+  ResetResult,
+  Rule,
+  RuleInput,
+} from '../schemas/types';
+import { Decision, Exchange, ServiceRequest } from './exchange';
+import { FixtureSet } from './fixtures';
+import { Journal, JournalQuery } from './journal';
+import { batchToJson, detailsToJson, fileRefFromJson, metadataFromJson } from './views';
+
+const NO_DECISION: Decision = Object.freeze({ ruleIds: Object.freeze([]) as unknown as string[] });
+
+export interface BatchListQuery {
+  status?: Status;
+  limit: number;
+  /** Continue after this id (keyset paging). */
+  after?: bigint;
+}
+
+/** Scanned per step while filtering by derived status (it cannot be a SQL condition). */
+const FILTER_SCAN = 500;
+
+export interface WorldOptions {
+  name: string;
+  batches: BatchService;
+  clock: ControllableClock;
+  journal: Journal;
+  basePolicy: BatchPolicy;
+  /** Profiles from configuration (KNOWN_PROFILES); fixtures may add more. */
+  configuredProfiles: string[] | null;
+  /** This world's fixtures, read anew at every reset. */
+  loadFixtures: () => FixtureSet;
+  /** How requests that name no namespace may still select this one. */
+  match: NamespaceMatch | null;
+  createdAt: number;
+}
+
+export class World {
+  readonly name: string;
+  readonly match: NamespaceMatch | null;
+  readonly createdAt: number;
+  /** Real time of the last request or admin call, for reclaiming idle namespaces. */
+  lastUsedAt: number;
+  /** The batch use cases on this world's clock; the ASMX adapter runs operations through them. */
+  readonly batches: BatchService;
+  /** This world's virtual clock (freeze, advance, set, resume apply to it alone). */
+  readonly clock: ControllableClock;
+  private readonly journal: Journal;
+  private readonly rules: RuleBook;
+  private fixtures: FixtureSet;
+  private knownProfiles: Set<string> | null = null;
+
+  constructor(private readonly options: WorldOptions) {
+    this.name = options.name;
+    this.match = options.match;
+    this.createdAt = options.createdAt;
+    this.lastUsedAt = options.createdAt;
+    this.batches = options.batches;
+    this.clock = options.clock;
+    this.journal = options.journal;
+    this.rules = new RuleBook(() => this.clock.now());
+    this.fixtures = options.loadFixtures();
+    this.applyFixtures({ batches: true });
+  }
+
+  // --- the service's requests
+
+  /** Rules and profile checks for a request the adapter understood. */
+  decide(sr: ServiceRequest): Decision {
+    const op = sr.operation!;
+    const request = sr.fileBatch;
+    // The common case, on the hot path: nothing scripted, nothing to decide.
+    if (this.rules.size === 0 && (op !== 'FileBatch' || !this.knownProfiles)) return NO_DECISION;
+    let facts: RuleFacts | null = null;
+    if (this.rules.size > 0) {
+      let stored = request;
+      if (op === 'GetStatus' && sr.batchId !== null) stored = this.batches.requestOf(sr.batchId);
+      facts = {
+        operation: op,
+        protocol: sr.protocol,
+        batchId: sr.batchId === null ? null : sr.batchId.toString(),
+        externalContext: stored?.ExternalContext ?? null,
+        fileName: stored?.InputFile?.FileName ?? null,
+        ocrProfile: stored?.OCRProfile ?? null,
+        putModel: stored?.PutModel ?? null,
+        soapAction: sr.soapAction,
+        metadata: sr.metadata,
+      };
+    }
+    const verdict = facts ? this.rules.evaluate(facts) : null;
+    const effects: BatchEffects = { ...verdict?.effects };
+    if (op === 'FileBatch' && this.knownProfiles && !this.knownProfiles.has(request!.OCRProfile) && !effects.outcome) {
+      effects.outcome = { status: 'Failed', errorCode: 'RobotProfileNotFound', at: 'ProcessingInput' };
+    }
+    const decision: Decision = { effects, ruleIds: verdict?.ruleIds ?? [] };
+    const fault = verdict?.fault;
+    if (fault?.type === 'soapFault') decision.refuse = { kind: 'soapFault', code: fault.code ?? 'Server', message: fault.message };
+    else if (fault?.type === 'httpStatus') {
+      decision.refuse = { kind: 'httpStatus', status: fault.status, body: fault.body ?? '', contentType: fault.contentType ?? (fault.body ? 'text/plain; charset=utf-8' : null) };
+    } else if (fault) {
+      const ruleId = verdict!.faultRuleId;
+      // A delay range is drawn now, from the rule's own seeded stream: decisions stay in request order.
+      const delayMs =
+        fault.type === 'delay' ? (fault.ms ?? Math.round(fault.minMs! + (fault.maxMs! - fault.minMs!) * this.rules.draw(ruleId ?? ''))) : null;
+      decision.delivery = { fault, ruleId, delayMs };
+    }
+    return decision;
+  }
+
+  /** Journals a finished exchange; `method` and `path` are the HTTP request line's. */
+  record(ex: Exchange, method: string, path: string): void {
+    this.journal.add({
+      timeMs: this.clock.now(),
+      method,
+      path,
+      protocol: ex.protocol,
+      operation: ex.operation,
+      soapAction: ex.soapAction,
+      metadata: ex.metadata,
+      batchId: ex.batchId === null ? null : ex.batchId.toString(),
+      httpStatus: ex.httpStatus,
+      summary: ex.error ?? ex.resultStatus ?? (ex.httpStatus === 200 ? 'ok' : `http ${ex.httpStatus}`),
+      ruleIds: ex.decision?.ruleIds ?? [],
+      transportFault: ex.decision?.delivery?.fault.type ?? null,
+      durationMs: ex.durationMs,
+    });
+  }
+
+  /** Whether a request that names no namespace selects this one by its content. */
+  matches(metadata: ActivityMetadata | null, externalContext: string | null): boolean {
+    const m = this.match;
+    if (!m) return false;
+    if (m.externalContextPrefix !== undefined && (externalContext === null || !externalContext.startsWith(m.externalContextPrefix))) return false;
+    if (m.metadata) {
+      for (const [key, want] of Object.entries(m.metadata)) {
+        const have = metadata?.[META_KEYS[key]!];
+        if (have === undefined || String(have) !== String(want)) return false;
+      }
+    }
+    return true;
+  }
+
+  // --- batches
+
+  /** Batches in id order; filtering by derived status scans in id order until the page is full. */
+  listBatches(q: BatchListQuery): BatchPage {
+    const { status, limit } = q;
+    let after = q.after;
+    const items: BatchJson[] = [];
+    const step = status ? FILTER_SCAN : limit;
+    let more = true;
+    while (items.length < limit && more) {
+      const chunk = this.batches.list(after, step);
+      more = chunk.length === step;
+      for (const { batch, current } of chunk) {
+        after = batch.id;
+        if (!status || current.status === status) items.push(batchToJson(batch, current));
+        if (items.length === limit) break;
+      }
+    }
+    return { items, next: items.length === limit && more ? after!.toString() : null, total: this.batches.count() };
+  }
+
+  getBatch(id: bigint): BatchJson {
+    return detailsToJson(this.batches.details(id));
+  }
+
+  /** Creates a batch from an admin or fixture seed. */
+  createBatch(seed: BatchSeed, source = 'api'): BatchJson {
+    return this.getBatch(this.seed(seed, source));
+  }
+
+  /** Forces a status; Failed needs an error code, the others default to NoError. */
+  forceBatch(id: bigint, status: Exclude<Status, 'NotFound'>, errorCode?: ErrorCode): BatchJson {
+    const code = errorCode ?? (status === 'Failed' ? undefined : 'NoError');
+    if (!code) throw new SeedError('/errorCode', 'forcing Failed needs an errorCode');
+    if (!isTerminal(status) && code !== 'NoError') throw new SeedError('/errorCode', `${status} goes with NoError`);
+    return detailsToJson(this.batches.force(id, status, code));
+  }
+
+  /** Deletes a batch; its id is never reused. */
+  deleteBatch(id: bigint): void {
+    if (!this.batches.delete(id)) throw new BatchNotFoundError(id);
+  }
+
+  private seed(seed: BatchSeed, source: string): bigint {
+    const now = this.clock.now();
+    const createdAt = now - (seed.createdAgoMs ?? 0);
+    let anchor: Anchor | undefined;
+    if (seed.status) {
+      const errorCode = seed.errorCode ?? (seed.status === 'Failed' ? undefined : 'NoError');
+      if (!errorCode) throw new SeedError('/errorCode', 'a Failed batch needs an errorCode');
+      anchor = { status: seed.status, errorCode, at: createdAt };
+    } else if (seed.errorCode) {
+      throw new SeedError('/errorCode', 'errorCode goes with status');
+    }
+    const effects: BatchEffects = {};
+    if (seed.timings) effects.timings = seed.timings;
+    if (seed.outcome) effects.outcome = seed.outcome;
+    if (seed.hold) effects.hold = seed.hold;
+    return this.batches.submit(
+      {
+        TimeOut: seed.timeOut ?? 300,
+        ExternalContext: seed.externalContext ?? null,
+        InputFile: fileRefFromJson(seed.inputFile),
+        OCRProfile: seed.ocrProfile ?? 'Default',
+        OutputFile: fileRefFromJson(seed.outputFile),
+        PutModel: seed.putModel ?? 'Replace',
+      },
+      metadataFromJson(seed.metadata),
+      effects,
+      { id: seed.id === undefined ? undefined : BigInt(seed.id), createdAt, anchor, source },
+    );
+  }
+
+  // --- rules
+
+  listRules(): Rule[] {
+    return this.rules.list();
+  }
+
+  addRule(input: RuleInput, source = 'api'): Rule {
+    return this.rules.add(input, source);
+  }
+
+  getRule(id: string): Rule {
+    const rule = this.rules.get(id);
+    if (!rule) throw new RuleNotFoundError(id);
+    return rule;
+  }
+
+  deleteRule(id: string): void {
+    if (!this.rules.delete(id)) throw new RuleNotFoundError(id);
+  }
+
+  clearRules(): void {
+    this.rules.clear();
+  }
+
+  // --- clock
+
+  clockState(): ClockState {
+    return this.clock.state();
+  }
+
+  /** Applies a clock command in a fixed order (freeze, set, advance, resume), so one call can e.g. freeze and then advance. */
+  clockCommand(cmd: ClockCommand): ClockState {
+    if (cmd.freeze && cmd.resume) throw new ValidationError('/: freeze and resume together make no sense', '/');
+    let setTo: number | undefined;
+    if (cmd.set !== undefined) {
+      setTo = Date.parse(cmd.set);
+      if (!Number.isFinite(setTo)) throw new ValidationError(`/set: '${cmd.set}' is not an ISO 8601 time`, '/set');
+    }
+    if (cmd.freeze) this.clock.freeze();
+    if (setTo !== undefined) this.clock.set(setTo);
+    if (cmd.advanceMs) this.clock.advance(cmd.advanceMs);
+    if (cmd.resume) this.clock.resume();
+    return this.clock.state();
+  }
+
+  // --- the request journal
+
+  requests(q: JournalQuery): JournalPage {
+    return { items: this.journal.query(q), ...this.journal.stats() };
+  }
+
+  countRequests(q: Omit<JournalQuery, 'limit'>): number {
+    return this.journal.countMatching(q);
+  }
+
+  clearRequests(): void {
+    this.journal.clear();
+  }
+
+  // --- reset, description
+
+  /** Back to the start state: fixtures reloaded, clock resumed, journal cleared; batches too unless kept. */
+  reset({ keepBatches = false } = {}): ResetResult {
+    this.fixtures = this.options.loadFixtures();
+    this.journal.clear();
+    if (!keepBatches) {
+      this.clock.reset();
+      this.batches.deleteAll();
+    }
+    this.applyFixtures({ batches: !keepBatches });
+    return { reset: true, namespace: this.name, keepBatches, fixtures: this.fixtures.files, clock: this.clock.state() };
+  }
+
+  describe(batches: number): NamespaceJson {
+    return {
+      name: this.name,
+      match: this.match,
+      createdAt: new Date(this.createdAt).toISOString(),
+      lastUsedAt: new Date(this.lastUsedAt).toISOString(),
+      batches,
+      rules: this.rules.size,
+      journal: this.journal.stats(),
+      clock: this.clock.state(),
+    };
+  }
+
+  get fixtureFiles(): string[] {
+    return this.fixtures.files;
+  }
+
+  journalStats() {
+    return this.journal.stats();
+  }
+
+  /** Profiles, timings and rules from the fixtures; batches too unless kept. Ids already taken are left alone. */
+  private applyFixtures({ batches }: { batches: boolean }): void {
+    const f = this.fixtures;
+    const base = this.options.basePolicy;
+    const configured = this.options.configuredProfiles;
+    this.knownProfiles = configured || f.profiles ? new Set([...(configured ?? []), ...(f.profiles ?? [])]) : null;
+    this.batches.setPolicy({ ...base, timings: { ...base.timings, ...f.timings } });
+    this.rules.clear();
+    for (const { rule, source } of f.rules) this.rules.add(rule, source);
+    if (batches) {
+      for (const { seed, source } of f.batches) {
+        if (!this.batches.exists(BigInt(seed.id!))) this.seed(seed, source);
+      }
+    }
+  }
+}
