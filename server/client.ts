@@ -10,12 +10,33 @@ import type {
   Health,
   JournalEntry,
   JournalPage,
+  NamespaceInput,
+  NamespaceJson,
+  NamespaceList,
   ResetResult,
   Rule,
   RuleInput,
 } from './schemas/types';
 
-export type { BatchJson, BatchPage, BatchSeed, ClockState, ErrorCode, FileReferenceJson, Health, JournalEntry, JournalPage, ResetResult, Rule, RuleInput, Stage, Status };
+export type {
+  BatchJson,
+  BatchPage,
+  BatchSeed,
+  ClockState,
+  ErrorCode,
+  FileReferenceJson,
+  Health,
+  JournalEntry,
+  JournalPage,
+  NamespaceInput,
+  NamespaceJson,
+  NamespaceList,
+  ResetResult,
+  Rule,
+  RuleInput,
+  Stage,
+  Status,
+};
 
 export interface RequestFilter {
   operation?: 'FileBatch' | 'GetStatus';
@@ -48,6 +69,11 @@ export interface AdminClientOptions {
   token?: string;
   /** Defaults to the global fetch; the CLI passes a lighter one (see cli.ts). */
   fetch?: FetchLike;
+  /**
+   * The namespace every call works in (sent as X-Cora-Mock-Namespace; created on first use).
+   * Absent: the default namespace. The namespace routes themselves span every namespace.
+   */
+  namespace?: string;
 }
 
 export class AdminClient {
@@ -57,10 +83,20 @@ export class AdminClient {
     this.base = opts.url.replace(/\/+$/, '') + '/__admin';
   }
 
+  /** The same client, working in another namespace. */
+  inNamespace(namespace: string): AdminClient {
+    return new AdminClient({ ...this.opts, namespace });
+  }
+
+  get namespace(): string | undefined {
+    return this.opts.namespace;
+  }
+
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {};
     if (this.opts.token) headers['Authorization'] = `Bearer ${this.opts.token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (this.opts.namespace !== undefined) headers['X-Cora-Mock-Namespace'] = this.opts.namespace;
     const res = await (this.opts.fetch ?? fetch)(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
     if (!res.ok) {
@@ -154,7 +190,25 @@ export class AdminClient {
     return this.call<void>('DELETE', '/requests');
   }
 
-  reset(opts: { keepBatches?: boolean } = {}) {
+  /** Resets this client's namespace; `allNamespaces` drops every other namespace first. */
+  reset(opts: { keepBatches?: boolean; allNamespaces?: boolean } = {}) {
     return this.call<ResetResult>('POST', '/reset', opts);
+  }
+
+  listNamespaces() {
+    return this.call<NamespaceList>('GET', '/namespaces');
+  }
+
+  createNamespace(input: NamespaceInput) {
+    return this.call<NamespaceJson>('POST', '/namespaces', input);
+  }
+
+  getNamespace(name: string) {
+    return this.call<NamespaceJson>('GET', `/namespaces/${encodeURIComponent(name)}`);
+  }
+
+  /** Drops a namespace with its batches. */
+  dropNamespace(name: string) {
+    return this.call<void>('DELETE', `/namespaces/${encodeURIComponent(name)}`);
   }
 }
