@@ -16,7 +16,8 @@ Start the mock:
   cora-ocr-mock [serve] [server options]     (cora-ocr-mock serve --help lists them)
 
 Drive a running mock (options: --url URL, default $CORA_MOCK_URL or http://127.0.0.1:8080;
---token TOKEN, default $ADMIN_TOKEN; --json for machine-readable output):
+--token TOKEN, default $ADMIN_TOKEN; --namespace NAME, default $CORA_MOCK_NAMESPACE or the default
+namespace; --json for machine-readable output):
   batches list [--status STATUS] [--limit N] [--after ID]
   batches get ID
   batches create [--id ID] [--file-name NAME] [--external-context TEXT] [--time-out SECONDS]
@@ -29,7 +30,9 @@ Drive a running mock (options: --url URL, default $CORA_MOCK_URL or http://127.0
   clock [get] | clock freeze | clock advance DURATION (ms, or 5s, 2m, 1h) | clock set ISO_TIME | clock resume
   requests [--operation OP] [--batch-id ID] [--since TIME] [--rule ID] [--protocol P] [--limit N]
   requests count [same filters] | requests clear
-  reset [--keep-batches]
+  reset [--keep-batches] [--all-namespaces]
+  namespaces [list] | namespaces get NAME | namespaces delete NAME
+  namespaces create NAME [--match JSON] [--fixture FILE]
   health
 `;
 
@@ -47,7 +50,7 @@ interface CommandSpec {
 }
 
 /** Options every admin command takes, before or after the command. */
-const GLOBAL_OPTIONS: Record<string, OptionType> = { url: 'string', token: 'string', json: 'boolean' };
+const GLOBAL_OPTIONS: Record<string, OptionType> = { url: 'string', token: 'string', namespace: 'string', json: 'boolean' };
 const FILTERS: Record<string, OptionType> = { operation: 'string', 'batch-id': 'string', since: 'string', rule: 'string', protocol: 'string' };
 
 /** Sub-commands by name; '' is a command without sub-commands (or, for requests, the listing). */
@@ -102,7 +105,16 @@ const COMMANDS: Record<string, { default: string; subs: Record<string, CommandSp
       clear: { usage: 'requests clear', options: {}, maxArgs: 0 },
     },
   },
-  reset: { default: '', subs: { '': { usage: 'reset [--keep-batches]', options: { 'keep-batches': 'boolean' }, maxArgs: 0 } } },
+  reset: { default: '', subs: { '': { usage: 'reset [--keep-batches] [--all-namespaces]', options: { 'keep-batches': 'boolean', 'all-namespaces': 'boolean' }, maxArgs: 0 } } },
+  namespaces: {
+    default: 'list',
+    subs: {
+      list: { usage: 'namespaces list', options: {}, maxArgs: 0 },
+      get: { usage: 'namespaces get NAME', options: {}, maxArgs: 1 },
+      create: { usage: 'namespaces create NAME [--match JSON] [--fixture FILE]', options: { match: 'string', fixture: 'string' }, maxArgs: 1 },
+      delete: { usage: 'namespaces delete NAME', options: {}, maxArgs: 1 },
+    },
+  },
 };
 
 const isCommand = (word: string | undefined): word is string => word !== undefined && Object.hasOwn(COMMANDS, word);
@@ -218,6 +230,23 @@ export function parseDuration(s: string): number {
   return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms'];
 }
 
+/** A file's text; a file that cannot be read is a usage error, named. */
+function readFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new UsageError(`${what} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
 function need(v: string | undefined, what: string): string {
   if (v === undefined) throw new UsageError(`missing ${what}`);
   return v;
@@ -282,7 +311,8 @@ async function drive({ cmd, sub, values, args }: Invocation): Promise<string> {
   };
   const url = opt('url') ?? process.env['CORA_MOCK_URL'] ?? 'http://127.0.0.1:8080';
   const token = opt('token') ?? process.env['ADMIN_TOKEN'];
-  const client = new AdminClient({ url, token, fetch: httpFetch });
+  const namespace = opt('namespace') ?? (process.env['CORA_MOCK_NAMESPACE'] || undefined);
+  const client = new AdminClient({ url, token, namespace, fetch: httpFetch });
   const asJson = values['json'] === true;
   const out = (value: unknown, human: () => string) => (asJson ? JSON.stringify(value, null, 2) : human());
   const optional = <T>(name: string, check: (s: string) => T): T | undefined => {
@@ -371,14 +401,8 @@ async function drive({ cmd, sub, values, args }: Invocation): Promise<string> {
         case 'add': {
           const file = opt('file');
           if (file !== undefined && args[0] !== undefined) throw new UsageError('give the rule as JSON or with --file, not both');
-          const text = file ? fs.readFileSync(file, 'utf8') : need(args[0], 'rule JSON (or --file)');
-          let rule: RuleInput;
-          try {
-            rule = JSON.parse(text) as RuleInput;
-          } catch (err) {
-            throw new UsageError(`the rule is not valid JSON: ${(err as Error).message}`);
-          }
-          const r = await client.addRule(rule);
+          const text = file ? readFile(file) : need(args[0], 'rule JSON (or --file)');
+          const r = await client.addRule(parseJson(text, 'the rule') as RuleInput);
           return out(r, () => `added rule ${r.id}`);
         }
         case 'delete': {
@@ -437,9 +461,41 @@ async function drive({ cmd, sub, values, args }: Invocation): Promise<string> {
       );
     }
     case 'reset': {
-      const r = await client.reset({ keepBatches: values['keep-batches'] === true });
-      return out(r, () => `reset${r.keepBatches ? ' (batches kept)' : ''}; fixtures: ${r.fixtures.join(', ') || 'none'}`);
+      const r = await client.reset({ keepBatches: values['keep-batches'] === true, allNamespaces: values['all-namespaces'] === true });
+      return out(r, () =>
+        `reset namespace ${r.namespace}${r.keepBatches ? ' (batches kept)' : ''}` +
+        (r.droppedNamespaces !== undefined ? `; ${r.droppedNamespaces} other namespaces dropped` : '') +
+        `; fixtures: ${r.fixtures.join(', ') || 'none'}`,
+      );
     }
+    case 'namespaces':
+      switch (sub) {
+        case 'list': {
+          const r = await client.listNamespaces();
+          return out(r, () =>
+            table([
+              ['NAME', 'BATCHES', 'RULES', 'REQUESTS', 'CLOCK', 'MATCH', 'LAST USED'],
+              ...r.items.map((n) => [n.name, String(n.batches), String(n.rules), String(n.journal.size), n.clock.frozen ? `frozen ${n.clock.now}` : 'running', n.match ? JSON.stringify(n.match) : '', n.lastUsedAt]),
+            ]) + `\n(${r.items.length - 1} of at most ${r.limit} namespaces besides the default one)`,
+          );
+        }
+        case 'get': {
+          const n = await client.getNamespace(need(args[0], 'namespace name'));
+          return out(n, () => `namespace ${n.name}: ${n.batches} batches, ${n.rules} rules, ${n.journal.size} requests journaled, clock ${n.clock.now}${n.clock.frozen ? ' (frozen)' : ''}${n.match ? `, match ${JSON.stringify(n.match)}` : ''}`);
+        }
+        case 'create': {
+          const name = need(args[0], 'namespace name');
+          const match = optional('match', (text) => parseJson(text, '--match'));
+          const fixture = optional('fixture', (file) => parseJson(readFile(file), `--fixture ${file}`));
+          const n = await client.createNamespace({ name, ...(match ? { match } : {}), ...(fixture ? { fixture } : {}) } as Parameters<AdminClient['createNamespace']>[0]);
+          return out(n, () => `created namespace ${n.name}`);
+        }
+        case 'delete': {
+          const name = need(args[0], 'namespace name');
+          await client.dropNamespace(name);
+          return out({ deleted: name }, () => `dropped namespace ${name} and its batches`);
+        }
+      }
   }
   throw new Error(`no handler for '${cmd} ${sub}'`); // unreachable: parseCommand only returns commands of COMMANDS
 }
@@ -454,7 +510,7 @@ export async function main(argv: string[]): Promise<number> {
   // `cora-ocr-mock --url X clock freeze`, while `cora-ocr-mock --port 8081` still starts the server.
   const at = commandIndex(argv);
   if (isCommand(argv[at])) return admin(argv[at], [...argv.slice(0, at), ...argv.slice(at + 1)]);
-  if (first !== 'serve' && argv.some((a) => /^--(url|token|json)(=|$)/.test(a))) {
+  if (first !== 'serve' && argv.some((a) => /^--(url|token|namespace|json)(=|$)/.test(a))) {
     // Admin options without an admin command: not server flags, so say what is missing.
     if (argv.includes('--help') || argv.includes('-h')) {
       process.stdout.write(HELP);

@@ -71,9 +71,9 @@ describe('the CLI against a running mock', () => {
       [['requests', 'count', '--batchid', '5'], /^cora-ocr-mock: unknown option --batchid for 'requests count' \(did you mean --batch-id\?\)$/],
       [['batches', '--stauts', 'Failed'], /^cora-ocr-mock: unknown option --stauts for 'batches' \(did you mean --status\?\)$/],
       [['clock', '--jsn'], /^cora-ocr-mock: unknown option --jsn for 'clock get' \(did you mean --json\?\)$/],
-      [['batches', 'get', '5', '--status', 'Failed'], /^cora-ocr-mock: unknown option --status for 'batches get' \(valid options: --url, --token, --json\)$/],
+      [['batches', 'get', '5', '--status', 'Failed'], /^cora-ocr-mock: unknown option --status for 'batches get' \(valid options: --url, --token, --namespace, --json\)$/],
       [['requests', 'count', '--limit', '3'], /^cora-ocr-mock: unknown option --limit for 'requests count' \(valid options: --operation, /],
-      [['reset', '-k'], /^cora-ocr-mock: unknown option -k for 'reset' \(valid options: --keep-batches, --url, --token, --json\)$/],
+      [['reset', '-k'], /^cora-ocr-mock: unknown option -k for 'reset' \(valid options: --keep-batches, --all-namespaces, --url, --token, --namespace, --json\)$/],
       // missing or misplaced values
       [['batches', 'list', '--status'], /^cora-ocr-mock: option --status needs a value$/],
       [['batches', 'list', '--status', '--json'], /^cora-ocr-mock: option --status needs a value$/],
@@ -91,6 +91,8 @@ describe('the CLI against a running mock', () => {
       [['batches', 'create', '--time-out', 'x'], /^cora-ocr-mock: invalid --time-out: 'x' is not a whole number of seconds/],
       [['batches', 'create', '--hold', 'Bogus'], /^cora-ocr-mock: 'Bogus' is not a stage \(Queued, ProcessingInput, WaitingForOutput\)$/],
       [['batches', 'create', '--status', 'Done'], /^cora-ocr-mock: 'Done' is not a status \(/],
+      [['--namespace', 'w1', 'clock', '--namspace', 'w2'], /^cora-ocr-mock: unknown option --namspace for 'clock' \(did you mean --namespace\?\)$/],
+      [['namespaces', 'create'], /^cora-ocr-mock: missing namespace name$/],
       [['requests', '--operation', 'filebatch'], /^cora-ocr-mock: 'filebatch' is not an operation \(FileBatch, GetStatus\)$/],
       [['clock', 'advance', 'soon'], /^cora-ocr-mock: 'soon' is not a duration/],
       // unknown sub-commands
@@ -134,6 +136,36 @@ describe('the CLI against a running mock', () => {
     assert.equal(created.out, 'created batch 77: Queued\n');
     assert.match((await cli(['--url', url, '--token', TOKEN, 'batches', '--status', 'Queued'])).out, /^77\s+Queued\s+NoError\s+a\.pdf/m);
     await admin.deleteBatch('77');
+  });
+
+  it('--namespace (or CORA_MOCK_NAMESPACE) scopes a command; namespaces list, create, get, delete; reset --all-namespaces', async () => {
+    const frozen = await cli(['--namespace', 'cli-a', 'clock', 'freeze'], env);
+    assert.equal(frozen.code, 0, frozen.err);
+    assert.equal((await admin.inNamespace('cli-a').clock()).frozen, true);
+    assert.equal((await admin.clock()).frozen, false, 'the default namespace is untouched');
+    const viaEnv = await cli(['batches', 'create', '--id', '4711', '--json'], { ...env, CORA_MOCK_NAMESPACE: 'cli-a' });
+    assert.equal(JSON.parse(viaEnv.out).namespace, 'cli-a');
+    const created = await cli(['namespaces', 'create', 'cli-b', '--match', '{"metadata":{"callerId":5}}'], env);
+    assert.equal(created.out, 'created namespace cli-b\n', created.err);
+    const listed = JSON.parse((await cli(['namespaces', '--json'], env)).out) as { items: { name: string; batches: number; match: unknown }[] };
+    assert.deepEqual(
+      listed.items.filter((n) => n.name.startsWith('cli-')).map((n) => [n.name, n.batches, n.match]),
+      [['cli-a', 1, null], ['cli-b', 0, { metadata: { callerId: 5 } }]],
+    );
+    assert.match((await cli(['namespaces', 'get', 'cli-a'], env)).out, /^namespace cli-a: 1 batches, 0 rules, 0 requests journaled, clock \S+ \(frozen\)/);
+    const bad = await cli(['namespaces', 'create', 'cli-c', '--match', '{nope'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /^cora-ocr-mock: --match is not valid JSON/);
+    const badName = await cli(['--namespace', 'no spaces', 'clock'], env);
+    assert.equal(badName.code, 1);
+    assert.match(badName.err, /400 Bad Request: 'no spaces' is not a namespace name/);
+    const missing = await cli(['namespaces', 'create', 'cli-d', '--fixture', path.join(tmp, 'absent.json')], env);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /^cora-ocr-mock: cannot read .*absent\.json: ENOENT/);
+    assert.equal((await cli(['namespaces', 'delete', 'cli-b'], env)).out, 'dropped namespace cli-b and its batches\n');
+    const all = await cli(['reset', '--all-namespaces'], env);
+    assert.match(all.out, /^reset namespace default; \d+ other namespaces dropped/);
+    assert.deepEqual((await admin.listNamespaces()).items.map((n) => n.name), ['default']);
   });
 
   it('without the token the mock refuses: exit 1, not a usage error', async () => {
