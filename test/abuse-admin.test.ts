@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Answer, Spawned, send, spawnMock } from './support/abuse';
+import { SERVICE_PATH } from './support/constants';
 import { startMock } from './support/mock';
 
 const TOKEN = 's3cret-token-for-abuse-tests';
@@ -146,7 +147,7 @@ describe('admin plane', () => {
       ['preflight /__admin/batches', await call('/__admin/batches', 'OPTIONS', { ...origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization' })],
       ['preflight /__admin/health', await call('/__admin/health', 'OPTIONS', { ...origin, 'Access-Control-Request-Method': 'GET' })],
       ['401 /__admin/rules', await call('/__admin/rules', 'GET', origin)],
-      ['GET service ?wsdl', await call('/SequenceServices/coraOcrIntegration_v1.0.0.asmx?wsdl', 'GET', origin)],
+      ['GET service ?wsdl', await call(`${SERVICE_PATH}?wsdl`, 'GET', origin)],
     ];
     for (const [name, a] of checks) {
       const cors = Object.keys(a.headers).filter((h) => h.startsWith('access-control-'));

@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { NoAnswer, Spawned, pool, send, sleep, spawnMock } from './support/abuse';
-import { API_NS, envelope, fileBatchBody, metadataHeader } from './support/mock';
+import { API_NS, CONTENT_TYPE } from './support/constants';
+import { envelope, fileBatchBody, metadataHeader } from './support/mock';
 
 const CYCLES = Number(process.env['CRASH_CYCLES'] ?? 4);
 const CLIENTS = 8;
@@ -49,7 +50,7 @@ function integrity(file: string): string {
 async function getStatus(serviceUrl: string, id: bigint) {
   const a = await send(serviceUrl, {
     method: 'POST',
-    headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${API_NS}GetStatus"` },
+    headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: `"${API_NS}GetStatus"` },
     body: envelope('1.1', `<GetStatus xmlns="${API_NS}" />`, metadataHeader(id)),
     timeoutMs: 5000,
   });
@@ -80,7 +81,7 @@ describe('crash safety', () => {
             try {
               const a = await send(s.serviceUrl, {
                 method: 'POST',
-                headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${API_NS}FileBatch"` },
+                headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: `"${API_NS}FileBatch"` },
                 body: envelope('1.1', fileBatchBody({ ExternalContext: ctx })),
                 agent,
                 timeoutMs: 5000,
@@ -138,7 +139,7 @@ describe('crash safety', () => {
     // A new id after all the crashes is above every id ever acknowledged.
     const next = await send(final.serviceUrl, {
       method: 'POST',
-      headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${API_NS}FileBatch"` },
+      headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: `"${API_NS}FileBatch"` },
       body: envelope('1.1', fileBatchBody({ ExternalContext: 'after-crashes' })),
     });
     const nextId = BigInt(/<MasterWorkflowInstanceId>(\d+)</.exec(next.body.toString())![1]!);

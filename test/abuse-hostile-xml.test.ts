@@ -11,13 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Answer, Spawned, connectionTrap, procStatusKb, send, sleep, spawnMock } from './support/abuse';
-import { API_NS, SOAP11, SOAP12, fileBatchBody } from './support/mock';
+import { API_NS, CONTENT_TYPE as CT, ENVELOPE_NS as ENV, SOAP11, SOAP12, SOAP_VERSIONS as VERSIONS, SoapVersion as Version, XSD, XSI } from './support/constants';
+import { fileBatchBody } from './support/mock';
 import { elementChildren, parseStrict, utf8 } from './support/wellformed';
 
-type Version = '1.1' | '1.2';
-const VERSIONS: Version[] = ['1.1', '1.2'];
-const ENV: Record<Version, string> = { '1.1': SOAP11, '1.2': SOAP12 };
-const CT: Record<Version, string> = { '1.1': 'text/xml; charset=utf-8', '1.2': 'application/soap+xml; charset=utf-8' };
 const MAX_GROWTH_KB = 64 * 1024;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cora-hostile-'));
@@ -49,7 +46,7 @@ interface Payload {
 
 const XML_DECL = '<?xml version="1.0" encoding="utf-8"?>';
 const envOpen = (v: Version) =>
-  `<soap:Envelope xmlns:soap="${ENV[v]}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">`;
+  `<soap:Envelope xmlns:soap="${ENV[v]}" xmlns:xsi="${XSI}" xmlns:xsd="${XSD}">`;
 /** A FileBatch whose ExternalContext is `ctx` (raw XML), with an optional prolog (DOCTYPE, PIs) and header. */
 const fileBatch = (v: Version, ctx: string, prolog = '', header = '') =>
   `${XML_DECL}${prolog}${envOpen(v)}${header ? `<soap:Header>${header}</soap:Header>` : ''}<soap:Body>${fileBatchBody({ ExternalContext: ctx })}</soap:Body></soap:Envelope>`;

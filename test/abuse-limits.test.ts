@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Spawned, send, sleep, spawnMock } from './support/abuse';
-import { API_NS, envelope, fileBatchBody } from './support/mock';
-
-const SERVICE = '/SequenceServices/coraOcrIntegration_v1.0.0.asmx';
+import { API_NS, CONTENT_TYPE, SERVICE_PATH as SERVICE } from './support/constants';
+import { envelope, fileBatchBody } from './support/mock';
 const BODY_LIMIT = 64 * 1024;
 const HEADERS_TIMEOUT_MS = 2000;
 const REQUEST_TIMEOUT_MS = 3000;
@@ -63,7 +62,7 @@ function rawClient(port: number, first: string | Buffer, opts: { drip?: () => st
 
 const fileBatchRequest = (extra = '') => {
   const body = envelope('1.1', fileBatchBody({ ExternalContext: `limits${extra}` }));
-  return { body, headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${API_NS}FileBatch"` } };
+  return { body, headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: `"${API_NS}FileBatch"` } };
 };
 
 async function batchCount(s: Spawned): Promise<number> {
@@ -86,7 +85,7 @@ describe('limits', () => {
   const big = () => envelope('1.1', fileBatchBody({ ExternalContext: 'x'.repeat(BODY_LIMIT + 1000) }));
 
   for (const [name, path, headers] of [
-    ['SOAP', SERVICE, { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${API_NS}FileBatch"` }],
+    ['SOAP', SERVICE, { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: `"${API_NS}FileBatch"` }],
     ['HTTP POST /GetStatus', `${SERVICE}/GetStatus`, { 'Content-Type': 'application/x-www-form-urlencoded' }],
   ] as const) {
     it(`${name}: a body over BODY_LIMIT with Content-Length is a 413, and nothing is stored`, async () => {

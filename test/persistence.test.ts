@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { API_NS, envelope, metadataHeader, raw, soapAction, fileBatchBody } from './support/mock';
+import { API_NS, CONTENT_TYPE, SERVICE_PATH } from './support/constants';
+import { envelope, metadataHeader, raw, soapAction, fileBatchBody } from './support/mock';
 import { runToExit, spawnServer } from './support/process';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cora-persist-'));
@@ -13,7 +14,7 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 async function fileBatch(serviceUrl: string, ctx: string): Promise<string> {
   const r = await raw(serviceUrl, {
     method: 'POST',
-    headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: soapAction('FileBatch') },
+    headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: soapAction('FileBatch') },
     body: envelope('1.1', fileBatchBody({ ExternalContext: ctx })),
   });
   assert.equal(r.status, 200, r.body);
@@ -23,7 +24,7 @@ async function fileBatch(serviceUrl: string, ctx: string): Promise<string> {
 async function getStatus(serviceUrl: string, id: string) {
   const r = await raw(serviceUrl, {
     method: 'POST',
-    headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: soapAction('GetStatus') },
+    headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: soapAction('GetStatus') },
     body: envelope('1.1', `<GetStatus xmlns="${API_NS}"/>`, metadataHeader(id)),
   });
   assert.equal(r.status, 200, r.body);
@@ -146,7 +147,7 @@ describe('shutdown when stdout is gone', () => {
     const first = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString())));
     const port = /"port":(\d+)/.exec(first)![1];
     child.stdout.destroy(); // like `cora-ocr-mock | head -1`: every later log write fails with EPIPE
-    for (let i = 0; i < 20; i++) await raw(`http://127.0.0.1:${port}/SequenceServices/coraOcrIntegration_v1.0.0.asmx/GetStatus`);
+    for (let i = 0; i < 20; i++) await raw(`http://127.0.0.1:${port}${SERVICE_PATH}/GetStatus`);
     await new Promise((r) => setTimeout(r, 200)); // let the batched log lines hit the closed pipe
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

@@ -8,7 +8,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import * as soap from 'soap';
 import { ERROR_CODES, OUTCOME_POINTS } from '../server/batches/model';
 import { AdminClient } from '../server/client';
-import { API_NS, RunningMock, envelope, metadataHeader, raw, soapPost, startMock, status, submit } from './support/mock';
+import { API_NS } from './support/constants';
+import { RunningMock, envelope, metadataHeader, raw, soapPost, startMock, status, submit } from './support/mock';
 
 let mock: RunningMock;
 let admin: AdminClient;

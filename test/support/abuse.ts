@@ -4,9 +4,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { SERVICE_PATH } from './constants';
 import { MAIN } from './process';
-
-export const SERVICE_PATH = '/SequenceServices/coraOcrIntegration_v1.0.0.asmx';
 
 export interface Spawned {
   child: ChildProcess;

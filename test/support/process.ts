@@ -1,6 +1,7 @@
 // Runs the built server (dist/) as a separate process, as users start it.
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { SERVICE_PATH } from './constants';
 
 export const MAIN = path.resolve(__dirname, '../../dist/server/main.js');
 
@@ -32,7 +33,7 @@ export function spawnServer(env: Record<string, string>, args: string[] = []): P
         resolve({
           child,
           origin,
-          serviceUrl: `${origin}/SequenceServices/coraOcrIntegration_v1.0.0.asmx`,
+          serviceUrl: origin + SERVICE_PATH,
           output: () => out,
           stop: (signal = 'SIGTERM') => {
             if (child.exitCode === null) child.kill(signal);
