@@ -4,17 +4,18 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { Spawned, pool, send, spawnMock } from './support/abuse';
+import { pool, send } from './support/abuse';
 import { API_NS, CONTENT_TYPE } from './support/constants';
 import { envelope, fileBatchBody, metadataHeader } from './support/mock';
+import { ServerProcess, spawnServer } from './support/process';
 
 const TOTAL = Number(process.env['CONCURRENCY_TOTAL'] ?? 3000);
 const IN_FLIGHT = 200;
 
-let server: Spawned;
+let server: ServerProcess;
 before(async () => {
   // Short stages so statuses also move by themselves while PATCHes race them.
-  server = await spawnMock({ DB_PATH: ':memory:', QUEUED_MS: '40', PROCESSING_INPUT_MS: '40', WAITING_FOR_OUTPUT_MS: '40', JOURNAL_LIMIT: '100' });
+  server = await spawnServer({ DB_PATH: ':memory:', QUEUED_MS: '40', PROCESSING_INPUT_MS: '40', WAITING_FOR_OUTPUT_MS: '40', JOURNAL_LIMIT: '100' });
 });
 after(() => server?.stop('SIGKILL'));
 

@@ -10,9 +10,10 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { NoAnswer, Spawned, pool, send, sleep, spawnMock } from './support/abuse';
+import { NoAnswer, pool, send, sleep } from './support/abuse';
 import { API_NS, CONTENT_TYPE } from './support/constants';
 import { envelope, fileBatchBody, metadataHeader } from './support/mock';
+import { ServerProcess, spawnServer } from './support/process';
 
 const CYCLES = Number(process.env['CRASH_CYCLES'] ?? 4);
 const CLIENTS = 8;
@@ -62,12 +63,12 @@ describe('crash safety', () => {
   it(`SIGKILL under load from ${CLIENTS} clients, ${CYCLES} times: no acknowledged id lost, none reused, integrity ok`, async (t) => {
     const acks: Ack[] = [];
     const unexpected: string[] = [];
-    let server: Spawned | null = null;
+    let server: ServerProcess | null = null;
     const perCycle: string[] = [];
     let maxBefore = 0n;
 
     for (let cycle = 1; cycle <= CYCLES; cycle++) {
-      server = await spawnMock({ DB_PATH: DB });
+      server = await spawnServer({ DB_PATH: DB });
       const s = server;
       let killed = false;
       const cycleAcks: Ack[] = [];
@@ -119,7 +120,7 @@ describe('crash safety', () => {
     }
 
     // Restart once more and look for every acknowledged id.
-    server = await spawnMock({ DB_PATH: DB });
+    server = await spawnServer({ DB_PATH: DB });
     const final = server;
     const seen = new Map<string, Ack>();
     const duplicates: string[] = [];
@@ -143,7 +144,7 @@ describe('crash safety', () => {
       body: envelope('1.1', fileBatchBody({ ExternalContext: 'after-crashes' })),
     });
     const nextId = BigInt(/<MasterWorkflowInstanceId>(\d+)</.exec(next.body.toString())![1]!);
-    assert.equal(await final.stop('SIGTERM').then((e) => e.code), 0, 'clean stop');
+    assert.equal(await final.stop('SIGTERM'), 0, 'clean stop');
     const finalCheck = integrity(DB);
 
     const summary = `crash: ${CYCLES} kill/restart cycles, ${acks.length} acknowledged ids, lost ${lost.length}, duplicated ${duplicates.length}, wrong ${wrong.length}; integrity ${finalCheck}`;

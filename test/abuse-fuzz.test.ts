@@ -13,9 +13,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Answer, NoAnswer, Spawned, send, spawnMock } from './support/abuse';
+import { Answer, NoAnswer, send } from './support/abuse';
 import { API_NS, CONTENT_TYPE, SERVICE_PATH, SOAP11, SOAP12, SoapVersion, XSD, XSI } from './support/constants';
 import { envelope, fileBatchBody } from './support/mock';
+import { ServerProcess, spawnServer } from './support/process';
 import { elementChildren, parseStrict, utf8 } from './support/wellformed';
 
 const SEED = process.env['FUZZ_SEED'] ? Number(process.env['FUZZ_SEED']) : 20240606;
@@ -534,7 +535,7 @@ function show(req: Req): string {
   return `${req.method} ${req.path.slice(0, 200)} [${req.seed}] headers=${JSON.stringify(req.headers).slice(0, 300)} body(latin1)=${body}`;
 }
 
-let server: Spawned;
+let server: ServerProcess;
 const agent = new http.Agent({ keepAlive: true, maxSockets: PER_RUN });
 
 async function adminJson(path: string, method = 'GET', body?: unknown): Promise<any> {
@@ -560,7 +561,7 @@ async function allBatches(): Promise<any[]> {
 }
 
 before(async () => {
-  server = await spawnMock({ DB_PATH: ':memory:', BODY_LIMIT: `${BODY_LIMIT}`, JOURNAL_LIMIT: '1000' });
+  server = await spawnServer({ DB_PATH: ':memory:', BODY_LIMIT: `${BODY_LIMIT}`, JOURNAL_LIMIT: '1000' });
 });
 after(async () => {
   agent.destroy();

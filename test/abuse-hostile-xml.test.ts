@@ -10,9 +10,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Answer, Spawned, connectionTrap, procStatusKb, send, sleep, spawnMock } from './support/abuse';
+import { Answer, connectionTrap, procStatusKb, send, sleep } from './support/abuse';
 import { API_NS, CONTENT_TYPE as CT, ENVELOPE_NS as ENV, SOAP11, SOAP12, SOAP_VERSIONS as VERSIONS, SoapVersion as Version, XSD, XSI } from './support/constants';
 import { fileBatchBody } from './support/mock';
+import { ServerProcess, spawnServer } from './support/process';
 import { elementChildren, parseStrict, utf8 } from './support/wellformed';
 
 const MAX_GROWTH_KB = 64 * 1024;
@@ -23,11 +24,11 @@ const secretFile = path.join(tmp, 'secret.txt');
 fs.writeFileSync(secretFile, `${SECRET}\n`);
 const passwdLine = fs.readFileSync('/etc/passwd', 'utf8').split('\n')[0]!; // e.g. root:x:0:0:root:/root:/bin/bash
 
-let server: Spawned;
+let server: ServerProcess;
 let trap: Awaited<ReturnType<typeof connectionTrap>>;
 before(async () => {
   trap = await connectionTrap();
-  server = await spawnMock({ DB_PATH: path.join(tmp, 'hostile.sqlite') });
+  server = await spawnServer({ DB_PATH: path.join(tmp, 'hostile.sqlite') });
 });
 after(async () => {
   await server?.stop('SIGKILL');

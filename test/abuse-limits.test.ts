@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { Spawned, send, sleep, spawnMock } from './support/abuse';
+import { send, sleep } from './support/abuse';
 import { API_NS, CONTENT_TYPE, SERVICE_PATH as SERVICE } from './support/constants';
 import { envelope, fileBatchBody } from './support/mock';
+import { ServerProcess, spawnServer } from './support/process';
 const BODY_LIMIT = 64 * 1024;
 const HEADERS_TIMEOUT_MS = 2000;
 const REQUEST_TIMEOUT_MS = 3000;
@@ -65,15 +66,15 @@ const fileBatchRequest = (extra = '') => {
   return { body, headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: `"${API_NS}FileBatch"` } };
 };
 
-async function batchCount(s: Spawned): Promise<number> {
+async function batchCount(s: ServerProcess): Promise<number> {
   const r = await send(`${s.origin}/__admin/health`);
   return JSON.parse(r.body.toString()).batches as number;
 }
 
 describe('limits', () => {
-  let server: Spawned;
+  let server: ServerProcess;
   before(async () => {
-    server = await spawnMock({
+    server = await spawnServer({
       DB_PATH: ':memory:',
       BODY_LIMIT: `${BODY_LIMIT}`,
       HEADERS_TIMEOUT_MS: `${HEADERS_TIMEOUT_MS}`,
@@ -175,9 +176,9 @@ describe('limits', () => {
 
 describe('connection cap', () => {
   const MAX = 5;
-  let server: Spawned;
+  let server: ServerProcess;
   before(async () => {
-    server = await spawnMock({ DB_PATH: ':memory:', MAX_CONNECTIONS: `${MAX}` });
+    server = await spawnServer({ DB_PATH: ':memory:', MAX_CONNECTIONS: `${MAX}` });
   });
   after(() => server?.stop('SIGKILL'));
 

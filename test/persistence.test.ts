@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { API_NS, CONTENT_TYPE, SERVICE_PATH } from './support/constants';
+import { API_NS, CONTENT_TYPE } from './support/constants';
 import { envelope, metadataHeader, raw, soapAction, fileBatchBody } from './support/mock';
 import { runToExit, spawnServer } from './support/process';
 
@@ -138,22 +138,10 @@ describe('packaging', () => {
 
 describe('shutdown when stdout is gone', () => {
   it('a mock whose log reader closed the pipe still stops on SIGTERM (exit 0)', async () => {
-    const { spawn } = await import('node:child_process');
-    const { MAIN } = await import('./support/process');
-    const child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, PORT: '0', DB_PATH: path.join(tmp, 'epipe.sqlite'), FIXTURES_DIR: 'none' },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    const first = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString())));
-    const port = /"port":(\d+)/.exec(first)![1];
-    child.stdout.destroy(); // like `cora-ocr-mock | head -1`: every later log write fails with EPIPE
-    for (let i = 0; i < 20; i++) await raw(`http://127.0.0.1:${port}${SERVICE_PATH}/GetStatus`);
+    const p = await spawnServer({ DB_PATH: path.join(tmp, 'epipe.sqlite') });
+    p.child.stdout!.destroy(); // like `cora-ocr-mock | head -1`: every later log write fails with EPIPE
+    for (let i = 0; i < 20; i++) await raw(`${p.serviceUrl}/GetStatus`);
     await new Promise((r) => setTimeout(r, 200)); // let the batched log lines hit the closed pipe
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const code = await exited;
-    clearTimeout(timer);
-    assert.equal(code, 0, 'exited by itself, cleanly (SIGKILL after 15 s would give null)');
+    assert.equal(await p.stop('SIGTERM'), 0, 'exited by itself, cleanly (the SIGKILL after 15 s would give null)');
   });
 });
