@@ -10,13 +10,16 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { NoAnswer, pool, send, sleep } from './support/abuse';
+import { NoAnswer, pool, send } from './support/abuse';
 import { API_NS, CONTENT_TYPE } from './support/constants';
 import { envelope, fileBatchBody, metadataHeader } from './support/mock';
 import { ServerProcess, spawnServer } from './support/process';
+import { waitFor } from './support/wait';
 
 const CYCLES = Number(process.env['CRASH_CYCLES'] ?? 4);
 const CLIENTS = 8;
+/** The kill comes once this many FileBatch calls were acknowledged in the cycle: a different moment each cycle. */
+const ACKS_BEFORE_KILL = (cycle: number) => 100 + 150 * cycle;
 const STATUSES = ['Queued', 'ProcessingInput', 'WaitingForOutput', 'Completed', 'Aborted', 'Failed'];
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cora-crash-'));
@@ -100,10 +103,23 @@ describe('crash safety', () => {
           agent.destroy();
         }
       });
-      // Let the load run, then kill mid-flight (different moments each cycle).
-      await sleep(700 + 250 * cycle);
-      killed = true;
-      s.child.kill('SIGKILL');
+      // Let the load run, then kill mid-flight: once enough calls were acknowledged, with the
+      // clients still sending (a different moment each cycle).
+      const target = ACKS_BEFORE_KILL(cycle);
+      const earlier = unexpected.length;
+      try {
+        await waitFor(
+          () => {
+            if (!s.alive()) throw new Error(`cycle ${cycle}: the server died before the kill:\n${s.output().slice(-2000)}`);
+            if (unexpected.length > earlier) throw new Error(`the load failed before the kill: ${unexpected.slice(earlier, earlier + 3).join('; ')}`);
+            return cycleAcks.length >= target;
+          },
+          { what: `${target} acknowledged FileBatch calls in cycle ${cycle}`, timeoutMs: 60_000 },
+        );
+      } finally {
+        killed = true;
+        s.child.kill('SIGKILL');
+      }
       const exit = await s.exited;
       await Promise.all(clients);
       assert.equal(exit.signal, 'SIGKILL');

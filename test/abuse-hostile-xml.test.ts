@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Answer, connectionTrap, procStatusKb, send, sleep } from './support/abuse';
+import { Answer, connectionTrap, procStatusKb, send } from './support/abuse';
 import { API_NS, CONTENT_TYPE as CT, ENVELOPE_NS as ENV, SOAP11, SOAP12, SOAP_VERSIONS as VERSIONS, SoapVersion as Version, XSD, XSI } from './support/constants';
 import { fileBatchBody } from './support/mock';
 import { ServerProcess, spawnServer } from './support/process';
@@ -259,7 +259,11 @@ describe('hostile XML', () => {
         growth.push([`${name} (SOAP ${v})`, hwmAfter - hwmBefore]);
       }
     }
-    await sleep(300); // let any outbound attempt land on the trap
+    // Any outbound attempt has landed on the trap once the server has answered one more request
+    // (it has finished with every earlier one) and the trap has accepted a connection made after that.
+    const last = await send(server.serviceUrl, { method: 'POST', headers: { 'Content-Type': CT['1.1'] }, body: fileBatch('1.1', 'after-hostile') });
+    assert.equal(last.status, 200, 'a harmless request after the hostile ones is answered');
+    await trap.settle();
     const peak = procStatusKb(server.pid, 'VmHWM')!;
     const top = growth
       .filter(([, kb]) => kb > 0)

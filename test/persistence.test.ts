@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { API_NS, CONTENT_TYPE } from './support/constants';
 import { envelope, metadataHeader, raw, soapAction, fileBatchBody } from './support/mock';
 import { runToExit, spawnServer } from './support/process';
+import { waitFor } from './support/wait';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cora-persist-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -137,11 +138,30 @@ describe('packaging', () => {
 });
 
 describe('shutdown when stdout is gone', () => {
-  it('a mock whose log reader closed the pipe still stops on SIGTERM (exit 0)', async () => {
+  // Like `cora-ocr-mock | head -1`: the log reader goes away, and every later log write fails with
+  // EPIPE. Log lines go out in batches (server/log/sink.ts): 50 ms after the first one waiting, or
+  // at once when 16 kB are waiting; on SIGTERM the rest is flushed synchronously. Neither may keep
+  // retrying the closed pipe (pino's own destination did, and the process never exited).
+  const HIGH_WATER = 16384;
+  const getStatusUrl = (p: { serviceUrl: string }) => `${p.serviceUrl}/GetStatus`;
+
+  it('a mock whose log reader closed the pipe still stops on SIGTERM (exit 0): stopped at once', async () => {
+    const p = await spawnServer({ DB_PATH: path.join(tmp, 'epipe-quiet.sqlite') });
+    p.child.stdout!.destroy();
+    // Its "shutting down" and "bye" lines meet the closed pipe in the final synchronous flush.
+    assert.equal(await p.stop('SIGTERM'), 0, 'exited by itself, cleanly (the SIGKILL after 15 s would give null)');
+  });
+
+  it('a mock whose log reader closed the pipe still stops on SIGTERM (exit 0): after a batch of log lines hit the pipe', async () => {
     const p = await spawnServer({ DB_PATH: path.join(tmp, 'epipe.sqlite') });
-    p.child.stdout!.destroy(); // like `cora-ocr-mock | head -1`: every later log write fails with EPIPE
-    for (let i = 0; i < 20; i++) await raw(`${p.serviceUrl}/GetStatus`);
-    await new Promise((r) => setTimeout(r, 200)); // let the batched log lines hit the closed pipe
+    // One request while the pipe is still read, to learn how long a request's log line is.
+    await raw(getStatusUrl(p));
+    const line = await waitFor(() => p.output().split('\n').find((l) => l.includes('"msg":"request"')), { what: "the request's log line" });
+    p.child.stdout!.destroy();
+    // Twice the high-water mark in log lines: a batch is written to the closed pipe while a request
+    // is served (each line is logged before its answer is sent), no timer involved.
+    const requests = 2 * Math.ceil(HIGH_WATER / (line.length + 1));
+    for (let i = 0; i < requests; i++) await raw(getStatusUrl(p));
     assert.equal(await p.stop('SIGTERM'), 0, 'exited by itself, cleanly (the SIGKILL after 15 s would give null)');
   });
 });

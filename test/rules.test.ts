@@ -10,6 +10,7 @@ import { ERROR_CODES, OUTCOME_POINTS } from '../server/batches/model';
 import { AdminClient } from '../server/client';
 import { API_NS } from './support/constants';
 import { RunningMock, envelope, metadataHeader, raw, soapPost, startMock, status, submit } from './support/mock';
+import { waitFor } from './support/wait';
 
 let mock: RunningMock;
 let admin: AdminClient;
@@ -257,13 +258,20 @@ describe('transport faults, seen by real clients', () => {
   it('delay: the answer comes late, but the state change happened on arrival', async () => {
     await admin.addRule({ match: { operation: 'FileBatch' }, times: 1, fault: { type: 'delay', ms: 400 } });
     const started = Date.now();
-    const pending = submit(mock);
-    await new Promise((r) => setTimeout(r, 150));
-    const seen = await admin.listBatches();
-    assert.equal(seen.total, 1, 'the batch exists before its answer is sent');
+    let answered = false;
+    const pending = submit(mock).finally(() => (answered = true));
+    const seen = await waitFor(
+      async () => {
+        const page = await admin.listBatches();
+        return page.total > 0 ? { page, answered } : null;
+      },
+      { what: 'the batch to be created' },
+    );
+    assert.equal(seen.answered, false, 'the batch exists before its answer is sent');
+    assert.equal(seen.page.total, 1);
     const id = await pending;
     assert.ok(Date.now() - started >= 390);
-    assert.equal(seen.items[0]!.id, id);
+    assert.equal(seen.page.items[0]!.id, id);
   });
 
   it('delay range: seeded, within bounds', async () => {

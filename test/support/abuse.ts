@@ -114,12 +114,25 @@ export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index:
   return out;
 }
 
-/** A local TCP listener that records every connection made to it (to prove nothing goes out). */
-export async function connectionTrap(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
-  let count = 0;
+/**
+ * A local TCP listener that records every connection made to it (to prove nothing goes out).
+ * `settle()` makes a connection of its own and waits until the listener has accepted it: the
+ * kernel queues connections in order, so every connection made before has been counted by then.
+ * Its own connections are not counted.
+ */
+export async function connectionTrap(): Promise<{ port: number; connections: () => number; settle: () => Promise<void>; close: () => Promise<void> }> {
+  let accepted = 0;
+  let settled = 0;
+  /** Remote ports of the connections accepted so far, and settle()'s waits keyed by local port. */
+  const remotePorts = new Set<number>();
+  const waiting = new Map<number, () => void>();
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
-    count++;
+    accepted++;
+    if (s.remotePort !== undefined) {
+      remotePorts.add(s.remotePort);
+      waiting.get(s.remotePort)?.();
+    }
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
     s.on('error', () => {});
@@ -129,7 +142,24 @@ export async function connectionTrap(): Promise<{ port: number; connections: () 
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,
-    connections: () => count,
+    connections: () => accepted - settled,
+    settle: () =>
+      new Promise<void>((resolve, reject) => {
+        const c = net.connect(port, '127.0.0.1');
+        c.on('error', reject);
+        c.on('connect', () => {
+          const local = c.localPort!;
+          const done = () => {
+            waiting.delete(local);
+            settled++;
+            c.destroy();
+            resolve();
+          };
+          // The listener may have accepted it before this side saw 'connect'.
+          if (remotePorts.has(local)) done();
+          else waiting.set(local, done);
+        });
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -137,5 +167,3 @@ export async function connectionTrap(): Promise<{ port: number; connections: () 
       }),
   };
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
