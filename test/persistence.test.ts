@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { API_NS, CONTENT_TYPE } from './support/constants';
 import { envelope, metadataHeader, raw, soapAction, fileBatchBody } from './support/mock';
-import { runToExit, spawnServer } from './support/process';
+import { freePort, isListening, runToExit, spawnServer } from './support/process';
 import { waitFor } from './support/wait';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cora-persist-'));
@@ -111,8 +111,17 @@ describe('start-up validation', () => {
   }
 
   it('flags override the environment', async () => {
-    const p = await spawnServer({ PORT: '1' }, ['--port', '0']);
-    await p.stop();
+    const fromEnv = await freePort();
+    let fromFlag = await freePort();
+    while (fromFlag === fromEnv) fromFlag = await freePort();
+    const p = await spawnServer({ DB_PATH: ':memory:', PORT: String(fromEnv) }, ['--port', String(fromFlag)]);
+    try {
+      assert.equal(p.port, fromFlag, `the server listens on --port ${fromFlag}, not PORT=${fromEnv}`);
+      assert.equal((await raw(`${p.serviceUrl}?wsdl`)).status, 200, 'and answers there');
+      assert.equal(await isListening(fromEnv), false, `nothing listens on PORT=${fromEnv}`);
+    } finally {
+      await p.stop();
+    }
   });
 
   it('a port in use stops start-up with a clear message', async () => {
