@@ -8,15 +8,17 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Answer, Spawned, send, spawnMock } from './support/abuse';
+import { Answer, send } from './support/abuse';
+import { SERVICE_PATH } from './support/constants';
 import { startMock } from './support/mock';
+import { ServerProcess, spawnServer } from './support/process';
 
 const TOKEN = 's3cret-token-for-abuse-tests';
 const AUTH = { Authorization: `Bearer ${TOKEN}` };
 
-let server: Spawned;
+let server: ServerProcess;
 before(async () => {
-  server = await spawnMock({ DB_PATH: ':memory:', ADMIN_TOKEN: TOKEN });
+  server = await spawnServer({ DB_PATH: ':memory:', ADMIN_TOKEN: TOKEN });
 });
 after(() => server?.stop('SIGKILL'));
 
@@ -147,7 +149,7 @@ describe('admin plane', () => {
       ['preflight /__admin/batches', await call('/__admin/batches', 'OPTIONS', { ...origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization' })],
       ['preflight /__admin/health', await call('/__admin/health', 'OPTIONS', { ...origin, 'Access-Control-Request-Method': 'GET' })],
       ['401 /__admin/rules', await call('/__admin/rules', 'GET', origin)],
-      ['GET service ?wsdl', await call('/SequenceServices/coraOcrIntegration_v1.0.0.asmx?wsdl', 'GET', origin)],
+      ['GET service ?wsdl', await call(`${SERVICE_PATH}?wsdl`, 'GET', origin)],
     ];
     for (const [name, a] of checks) {
       const cors = Object.keys(a.headers).filter((h) => h.startsWith('access-control-'));
@@ -164,7 +166,7 @@ describe('admin plane', () => {
   });
 
   it('the default bind is loopback (HOST unset), and the README says how and when to open it', async () => {
-    const s = await spawnMock({ DB_PATH: ':memory:', HOST: undefined });
+    const s = await spawnServer({ DB_PATH: ':memory:', HOST: undefined });
     try {
       assert.match(s.output(), /"host":"127\.0\.0\.1"[^\n]*"msg":"listening"/, s.output());
       const external = Object.values(os.networkInterfaces())

@@ -4,20 +4,21 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { Spawned, pool, send, spawnMock } from './support/abuse';
-import { API_NS, envelope, fileBatchBody, metadataHeader } from './support/mock';
+import { pool, send } from './support/abuse';
+import { API_NS, CONTENT_TYPE } from './support/constants';
+import { envelope, fileBatchBody, metadataHeader } from './support/mock';
+import { ServerProcess, spawnServer } from './support/process';
 
 const TOTAL = Number(process.env['CONCURRENCY_TOTAL'] ?? 3000);
 const IN_FLIGHT = 200;
 
-let server: Spawned;
+let server: ServerProcess;
 before(async () => {
   // Short stages so statuses also move by themselves while PATCHes race them.
-  server = await spawnMock({ DB_PATH: ':memory:', QUEUED_MS: '40', PROCESSING_INPUT_MS: '40', WAITING_FOR_OUTPUT_MS: '40', JOURNAL_LIMIT: '100' });
+  server = await spawnServer({ DB_PATH: ':memory:', QUEUED_MS: '40', PROCESSING_INPUT_MS: '40', WAITING_FOR_OUTPUT_MS: '40', JOURNAL_LIMIT: '100' });
 });
 after(() => server?.stop('SIGKILL'));
 
-const CT = { '1.1': 'text/xml; charset=utf-8', '1.2': 'application/soap+xml; charset=utf-8' } as const;
 
 describe('concurrency', () => {
   it(`${TOTAL} concurrent FileBatch calls (${IN_FLIGHT} in flight, SOAP 1.1 and 1.2) get unique ids`, async (t) => {
@@ -32,8 +33,8 @@ describe('concurrency', () => {
           method: 'POST',
           headers:
             v === '1.1'
-              ? { 'Content-Type': CT[v], SOAPAction: `"${API_NS}FileBatch"` }
-              : { 'Content-Type': `${CT[v]}; action="${API_NS}FileBatch"` },
+              ? { 'Content-Type': CONTENT_TYPE[v], SOAPAction: `"${API_NS}FileBatch"` }
+              : { 'Content-Type': `${CONTENT_TYPE[v]}; action="${API_NS}FileBatch"` },
           body: envelope(v, fileBatchBody({ ExternalContext: `c-${i}` })),
           agent,
           timeoutMs: 30_000,
@@ -86,7 +87,7 @@ describe('concurrency', () => {
       Array.from({ length: BATCHES }, async (_, b) => {
         const created = await send(server.serviceUrl, {
           method: 'POST',
-          headers: { 'Content-Type': CT['1.1'], SOAPAction: `"${API_NS}FileBatch"` },
+          headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: `"${API_NS}FileBatch"` },
           body: envelope('1.1', fileBatchBody({ ExternalContext: `race-${b}` })),
           agent,
         });
@@ -119,7 +120,7 @@ describe('concurrency', () => {
               const v = k === 1 ? '1.2' : '1.1';
               const r = await send(server.serviceUrl, {
                 method: 'POST',
-                headers: v === '1.1' ? { 'Content-Type': CT[v], SOAPAction: `"${API_NS}GetStatus"` } : { 'Content-Type': CT[v] },
+                headers: v === '1.1' ? { 'Content-Type': CONTENT_TYPE[v], SOAPAction: `"${API_NS}GetStatus"` } : { 'Content-Type': CONTENT_TYPE[v] },
                 body: envelope(v, `<GetStatus xmlns="${API_NS}" />`, metadataHeader(id)),
                 agent,
               });

@@ -10,11 +10,16 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { NoAnswer, Spawned, pool, send, sleep, spawnMock } from './support/abuse';
-import { API_NS, envelope, fileBatchBody, metadataHeader } from './support/mock';
+import { NoAnswer, pool, send } from './support/abuse';
+import { API_NS, CONTENT_TYPE } from './support/constants';
+import { envelope, fileBatchBody, metadataHeader } from './support/mock';
+import { ServerProcess, spawnServer } from './support/process';
+import { waitFor } from './support/wait';
 
 const CYCLES = Number(process.env['CRASH_CYCLES'] ?? 4);
 const CLIENTS = 8;
+/** The kill comes once this many FileBatch calls were acknowledged in the cycle: a different moment each cycle. */
+const ACKS_BEFORE_KILL = (cycle: number) => 100 + 150 * cycle;
 const STATUSES = ['Queued', 'ProcessingInput', 'WaitingForOutput', 'Completed', 'Aborted', 'Failed'];
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cora-crash-'));
@@ -49,7 +54,7 @@ function integrity(file: string): string {
 async function getStatus(serviceUrl: string, id: bigint) {
   const a = await send(serviceUrl, {
     method: 'POST',
-    headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${API_NS}GetStatus"` },
+    headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: `"${API_NS}GetStatus"` },
     body: envelope('1.1', `<GetStatus xmlns="${API_NS}" />`, metadataHeader(id)),
     timeoutMs: 5000,
   });
@@ -61,12 +66,12 @@ describe('crash safety', () => {
   it(`SIGKILL under load from ${CLIENTS} clients, ${CYCLES} times: no acknowledged id lost, none reused, integrity ok`, async (t) => {
     const acks: Ack[] = [];
     const unexpected: string[] = [];
-    let server: Spawned | null = null;
+    let server: ServerProcess | null = null;
     const perCycle: string[] = [];
     let maxBefore = 0n;
 
     for (let cycle = 1; cycle <= CYCLES; cycle++) {
-      server = await spawnMock({ DB_PATH: DB });
+      server = await spawnServer({ DB_PATH: DB });
       const s = server;
       let killed = false;
       const cycleAcks: Ack[] = [];
@@ -80,7 +85,7 @@ describe('crash safety', () => {
             try {
               const a = await send(s.serviceUrl, {
                 method: 'POST',
-                headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${API_NS}FileBatch"` },
+                headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: `"${API_NS}FileBatch"` },
                 body: envelope('1.1', fileBatchBody({ ExternalContext: ctx })),
                 agent,
                 timeoutMs: 5000,
@@ -98,10 +103,23 @@ describe('crash safety', () => {
           agent.destroy();
         }
       });
-      // Let the load run, then kill mid-flight (different moments each cycle).
-      await sleep(700 + 250 * cycle);
-      killed = true;
-      s.child.kill('SIGKILL');
+      // Let the load run, then kill mid-flight: once enough calls were acknowledged, with the
+      // clients still sending (a different moment each cycle).
+      const target = ACKS_BEFORE_KILL(cycle);
+      const earlier = unexpected.length;
+      try {
+        await waitFor(
+          () => {
+            if (!s.alive()) throw new Error(`cycle ${cycle}: the server died before the kill:\n${s.output().slice(-2000)}`);
+            if (unexpected.length > earlier) throw new Error(`the load failed before the kill: ${unexpected.slice(earlier, earlier + 3).join('; ')}`);
+            return cycleAcks.length >= target;
+          },
+          { what: `${target} acknowledged FileBatch calls in cycle ${cycle}`, timeoutMs: 60_000 },
+        );
+      } finally {
+        killed = true;
+        s.child.kill('SIGKILL');
+      }
       const exit = await s.exited;
       await Promise.all(clients);
       assert.equal(exit.signal, 'SIGKILL');
@@ -118,7 +136,7 @@ describe('crash safety', () => {
     }
 
     // Restart once more and look for every acknowledged id.
-    server = await spawnMock({ DB_PATH: DB });
+    server = await spawnServer({ DB_PATH: DB });
     const final = server;
     const seen = new Map<string, Ack>();
     const duplicates: string[] = [];
@@ -138,11 +156,11 @@ describe('crash safety', () => {
     // A new id after all the crashes is above every id ever acknowledged.
     const next = await send(final.serviceUrl, {
       method: 'POST',
-      headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${API_NS}FileBatch"` },
+      headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: `"${API_NS}FileBatch"` },
       body: envelope('1.1', fileBatchBody({ ExternalContext: 'after-crashes' })),
     });
     const nextId = BigInt(/<MasterWorkflowInstanceId>(\d+)</.exec(next.body.toString())![1]!);
-    assert.equal(await final.stop('SIGTERM').then((e) => e.code), 0, 'clean stop');
+    assert.equal(await final.stop('SIGTERM'), 0, 'clean stop');
     const finalCheck = integrity(DB);
 
     const summary = `crash: ${CYCLES} kill/restart cycles, ${acks.length} acknowledged ids, lost ${lost.length}, duplicated ${duplicates.length}, wrong ${wrong.length}; integrity ${finalCheck}`;

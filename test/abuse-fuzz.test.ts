@@ -13,8 +13,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Answer, NoAnswer, Spawned, send, spawnMock } from './support/abuse';
-import { API_NS, SERVICE_PATH, SOAP11, SOAP12, envelope, fileBatchBody } from './support/mock';
+import { Answer, NoAnswer, send } from './support/abuse';
+import { API_NS, CONTENT_TYPE, SERVICE_PATH, SOAP11, SOAP12, SoapVersion, XSD, XSI } from './support/constants';
+import { envelope, fileBatchBody } from './support/mock';
+import { ServerProcess, spawnServer } from './support/process';
 import { elementChildren, parseStrict, utf8 } from './support/wellformed';
 
 const SEED = process.env['FUZZ_SEED'] ? Number(process.env['FUZZ_SEED']) : 20240606;
@@ -22,10 +24,9 @@ const CASES = process.env['FUZZ_RUNS'] ? Number(process.env['FUZZ_RUNS']) : 20_0
 const PER_RUN = Number(process.env['FUZZ_PARALLEL'] ?? 16); // requests sent concurrently per property run
 const RUNS = Math.ceil(CASES / PER_RUN);
 const BODY_LIMIT = 64 * 1024;
-const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 const STATUSES = ['Queued', 'ProcessingInput', 'WaitingForOutput', 'Completed', 'Aborted', 'Failed', 'NotFound'];
 
-type Version = '1.1' | '1.2';
+type Version = SoapVersion;
 
 interface Req {
   seed: string;
@@ -46,7 +47,7 @@ const fullHeader = (id: string) =>
   `<MasterWorkflowInstanceId>${id}</MasterWorkflowInstanceId></ActivityMetadata>`;
 
 const ct = (v: Version, op: string | null) =>
-  v === '1.1' ? 'text/xml; charset=utf-8' : `application/soap+xml; charset=utf-8${op ? `; action="${API_NS}${op}"` : ''}`;
+  v === '1.1' ? CONTENT_TYPE['1.1'] : `${CONTENT_TYPE['1.2']}${op ? `; action="${API_NS}${op}"` : ''}`;
 
 function soapSeed(name: string, v: Version, op: 'FileBatch' | 'GetStatus', withAction: boolean, withHeader: boolean, id: string): Req {
   const body =
@@ -85,7 +86,7 @@ function seeds(): Req[] {
 
 // ---------------------------------------------------------------------------------------------
 // Mutations, as plain records so a failing case prints readably and replays from the seed.
-const WRONG_NS = ['', 'urn:wrong', API_NS.toUpperCase(), API_NS.slice(0, -1), SOAP11, SOAP12, 'http://www.w3.org/2001/XMLSchema', 'x'.repeat(3000)];
+const WRONG_NS = ['', 'urn:wrong', API_NS.toUpperCase(), API_NS.slice(0, -1), SOAP11, SOAP12, XSD, 'x'.repeat(3000)];
 const BAD_UTF8 = [[0xff], [0xfe, 0xff], [0xc3, 0x28], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82], [0x80], [0xf4, 0x90, 0x80, 0x80]];
 const CONTENT_TYPES: (string | null)[] = [
   'text/xml; charset=utf-8',
@@ -413,8 +414,6 @@ function envelopeVersion(req: Req): Version | 'notEnvelope' | null {
   return 'notEnvelope';
 }
 
-const SOAP_CT: Record<Version, string> = { '1.1': 'text/xml; charset=utf-8', '1.2': 'application/soap+xml; charset=utf-8' };
-
 /** Checks a well-formed SOAP answer; returns its version and the first Body child. */
 function readSoap(a: Answer, problems: string[]): { version: Version; first: Element } | null {
   const text = utf8(a.body);
@@ -424,7 +423,7 @@ function readSoap(a: Answer, problems: string[]): { version: Version; first: Ele
   const ns = p.root.namespaceURI;
   const version: Version | null = ns === SOAP11 ? '1.1' : ns === SOAP12 ? '1.2' : null;
   if (p.root.localName !== 'Envelope' || !version) return void problems.push(`SOAP answer root is {${ns}}${p.root.localName}`), null;
-  if (a.headers['content-type'] !== SOAP_CT[version]) {
+  if (a.headers['content-type'] !== CONTENT_TYPE[version]) {
     problems.push(`SOAP ${version} answer with Content-Type ${a.headers['content-type']}`);
   }
   const body = elementChildren(p.root).find((e) => e.localName === 'Body' && e.namespaceURI === ns);
@@ -536,7 +535,7 @@ function show(req: Req): string {
   return `${req.method} ${req.path.slice(0, 200)} [${req.seed}] headers=${JSON.stringify(req.headers).slice(0, 300)} body(latin1)=${body}`;
 }
 
-let server: Spawned;
+let server: ServerProcess;
 const agent = new http.Agent({ keepAlive: true, maxSockets: PER_RUN });
 
 async function adminJson(path: string, method = 'GET', body?: unknown): Promise<any> {
@@ -562,7 +561,7 @@ async function allBatches(): Promise<any[]> {
 }
 
 before(async () => {
-  server = await spawnMock({ DB_PATH: ':memory:', BODY_LIMIT: `${BODY_LIMIT}`, JOURNAL_LIMIT: '1000' });
+  server = await spawnServer({ DB_PATH: ':memory:', BODY_LIMIT: `${BODY_LIMIT}`, JOURNAL_LIMIT: '1000' });
 });
 after(async () => {
   agent.destroy();
@@ -577,7 +576,7 @@ describe('fuzzing the wire', () => {
     for (let i = 0; i < 3; i++) {
       const r = await send(server.serviceUrl, {
         method: 'POST',
-        headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${API_NS}FileBatch"` },
+        headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: `"${API_NS}FileBatch"` },
         body: envelope('1.1', fileBatchBody({ ExternalContext: `pre-${i}` })),
       });
       existing.push(/<MasterWorkflowInstanceId>(\d+)</.exec(r.body.toString())![1]!);
@@ -588,7 +587,7 @@ describe('fuzzing the wire', () => {
     let expectedCount = (await adminJson('/__admin/health')).batches as number;
     const canaryReq = {
       method: 'POST',
-      headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${API_NS}GetStatus"` },
+      headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: `"${API_NS}GetStatus"` },
       body: envelope('1.1', `<GetStatus xmlns="${API_NS}" />`, fullHeader(existing[0]!)),
     };
     const canaryAnswer = await send(server.serviceUrl, canaryReq);

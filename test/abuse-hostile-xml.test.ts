@@ -10,14 +10,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Answer, Spawned, connectionTrap, procStatusKb, send, sleep, spawnMock } from './support/abuse';
-import { API_NS, SOAP11, SOAP12, fileBatchBody } from './support/mock';
+import { Answer, connectionTrap, procStatusKb, send } from './support/abuse';
+import { API_NS, CONTENT_TYPE as CT, ENVELOPE_NS as ENV, SOAP11, SOAP12, SOAP_VERSIONS as VERSIONS, SoapVersion as Version, XSD, XSI } from './support/constants';
+import { fileBatchBody } from './support/mock';
+import { ServerProcess, spawnServer } from './support/process';
 import { elementChildren, parseStrict, utf8 } from './support/wellformed';
 
-type Version = '1.1' | '1.2';
-const VERSIONS: Version[] = ['1.1', '1.2'];
-const ENV: Record<Version, string> = { '1.1': SOAP11, '1.2': SOAP12 };
-const CT: Record<Version, string> = { '1.1': 'text/xml; charset=utf-8', '1.2': 'application/soap+xml; charset=utf-8' };
 const MAX_GROWTH_KB = 64 * 1024;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cora-hostile-'));
@@ -26,11 +24,11 @@ const secretFile = path.join(tmp, 'secret.txt');
 fs.writeFileSync(secretFile, `${SECRET}\n`);
 const passwdLine = fs.readFileSync('/etc/passwd', 'utf8').split('\n')[0]!; // e.g. root:x:0:0:root:/root:/bin/bash
 
-let server: Spawned;
+let server: ServerProcess;
 let trap: Awaited<ReturnType<typeof connectionTrap>>;
 before(async () => {
   trap = await connectionTrap();
-  server = await spawnMock({ DB_PATH: path.join(tmp, 'hostile.sqlite') });
+  server = await spawnServer({ DB_PATH: path.join(tmp, 'hostile.sqlite') });
 });
 after(async () => {
   await server?.stop('SIGKILL');
@@ -49,7 +47,7 @@ interface Payload {
 
 const XML_DECL = '<?xml version="1.0" encoding="utf-8"?>';
 const envOpen = (v: Version) =>
-  `<soap:Envelope xmlns:soap="${ENV[v]}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">`;
+  `<soap:Envelope xmlns:soap="${ENV[v]}" xmlns:xsi="${XSI}" xmlns:xsd="${XSD}">`;
 /** A FileBatch whose ExternalContext is `ctx` (raw XML), with an optional prolog (DOCTYPE, PIs) and header. */
 const fileBatch = (v: Version, ctx: string, prolog = '', header = '') =>
   `${XML_DECL}${prolog}${envOpen(v)}${header ? `<soap:Header>${header}</soap:Header>` : ''}<soap:Body>${fileBatchBody({ ExternalContext: ctx })}</soap:Body></soap:Envelope>`;
@@ -261,7 +259,11 @@ describe('hostile XML', () => {
         growth.push([`${name} (SOAP ${v})`, hwmAfter - hwmBefore]);
       }
     }
-    await sleep(300); // let any outbound attempt land on the trap
+    // Any outbound attempt has landed on the trap once the server has answered one more request
+    // (it has finished with every earlier one) and the trap has accepted a connection made after that.
+    const last = await send(server.serviceUrl, { method: 'POST', headers: { 'Content-Type': CT['1.1'] }, body: fileBatch('1.1', 'after-hostile') });
+    assert.equal(last.status, 200, 'a harmless request after the hostile ones is answered');
+    await trap.settle();
     const peak = procStatusKb(server.pid, 'VmHWM')!;
     const top = growth
       .filter(([, kb]) => kb > 0)

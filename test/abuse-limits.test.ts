@@ -6,10 +6,12 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { Spawned, send, sleep, spawnMock } from './support/abuse';
-import { API_NS, envelope, fileBatchBody } from './support/mock';
+import { send } from './support/abuse';
+import { API_NS, CONTENT_TYPE, SERVICE_PATH as SERVICE } from './support/constants';
+import { envelope, fileBatchBody } from './support/mock';
+import { ServerProcess, spawnServer } from './support/process';
+import { waitFor } from './support/wait';
 
-const SERVICE = '/SequenceServices/coraOcrIntegration_v1.0.0.asmx';
 const BODY_LIMIT = 64 * 1024;
 const HEADERS_TIMEOUT_MS = 2000;
 const REQUEST_TIMEOUT_MS = 3000;
@@ -63,18 +65,18 @@ function rawClient(port: number, first: string | Buffer, opts: { drip?: () => st
 
 const fileBatchRequest = (extra = '') => {
   const body = envelope('1.1', fileBatchBody({ ExternalContext: `limits${extra}` }));
-  return { body, headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${API_NS}FileBatch"` } };
+  return { body, headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: `"${API_NS}FileBatch"` } };
 };
 
-async function batchCount(s: Spawned): Promise<number> {
+async function batchCount(s: ServerProcess): Promise<number> {
   const r = await send(`${s.origin}/__admin/health`);
   return JSON.parse(r.body.toString()).batches as number;
 }
 
 describe('limits', () => {
-  let server: Spawned;
+  let server: ServerProcess;
   before(async () => {
-    server = await spawnMock({
+    server = await spawnServer({
       DB_PATH: ':memory:',
       BODY_LIMIT: `${BODY_LIMIT}`,
       HEADERS_TIMEOUT_MS: `${HEADERS_TIMEOUT_MS}`,
@@ -86,7 +88,7 @@ describe('limits', () => {
   const big = () => envelope('1.1', fileBatchBody({ ExternalContext: 'x'.repeat(BODY_LIMIT + 1000) }));
 
   for (const [name, path, headers] of [
-    ['SOAP', SERVICE, { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${API_NS}FileBatch"` }],
+    ['SOAP', SERVICE, { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: `"${API_NS}FileBatch"` }],
     ['HTTP POST /GetStatus', `${SERVICE}/GetStatus`, { 'Content-Type': 'application/x-www-form-urlencoded' }],
   ] as const) {
     it(`${name}: a body over BODY_LIMIT with Content-Length is a 413, and nothing is stored`, async () => {
@@ -176,9 +178,9 @@ describe('limits', () => {
 
 describe('connection cap', () => {
   const MAX = 5;
-  let server: Spawned;
+  let server: ServerProcess;
   before(async () => {
-    server = await spawnMock({ DB_PATH: ':memory:', MAX_CONNECTIONS: `${MAX}` });
+    server = await spawnServer({ DB_PATH: ':memory:', MAX_CONNECTIONS: `${MAX}` });
   });
   after(() => server?.stop('SIGKILL'));
 
@@ -190,6 +192,25 @@ describe('connection cap', () => {
     sock.on('data', (d) => (buf += d.toString('latin1')));
     sock.on('error', () => {});
     sock.on('close', () => (closed = true));
+    /** Resolves once `done()` holds, checked on every byte that arrives and on close; false after `giveUpMs`. */
+    const until = (done: () => boolean, giveUpMs: number) =>
+      new Promise<boolean>((resolve) => {
+        const check = () => {
+          if (!done() && !closed) return;
+          sock.off('data', check);
+          sock.off('close', check);
+          clearTimeout(timer);
+          resolve(done());
+        };
+        const timer = setTimeout(() => {
+          sock.off('data', check);
+          sock.off('close', check);
+          resolve(done());
+        }, giveUpMs);
+        sock.on('data', check);
+        sock.on('close', check);
+        check();
+      });
     const ready = new Promise<void>((resolve, reject) => {
       sock.once('connect', () => resolve());
       sock.once('error', reject);
@@ -202,6 +223,8 @@ describe('connection cap', () => {
     return {
       ready,
       isClosed: () => closed,
+      /** Waits (up to `giveUpMs`) for the server to close this connection; resolves with whether it did. */
+      closedByServer: (giveUpMs: number) => until(() => closed, giveUpMs),
       /** Everything the server sent on this connection so far. */
       received: () => buf,
       firstStatus: () => complete(buf),
@@ -211,14 +234,8 @@ describe('connection cap', () => {
         const from = buf.length;
         if (closed) return null;
         sock.write(`GET ${SERVICE}?disco HTTP/1.1\r\nHost: x\r\n\r\n`);
-        const deadline = Date.now() + 5000;
-        while (Date.now() < deadline) {
-          const status = complete(buf.slice(from));
-          if (status !== null) return status;
-          if (closed) return null;
-          await sleep(10);
-        }
-        return null;
+        await until(() => complete(buf.slice(from)) !== null, 5000);
+        return complete(buf.slice(from));
       },
     };
   }
@@ -236,7 +253,8 @@ describe('connection cap', () => {
     } catch {
       // refused at connect: clear enough
     }
-    await sleep(200);
+    // The server ends a refused connection right after its 503: wait for that (or give up after 5 s).
+    await extra.closedByServer(5000);
     // The refusal may come at once on connect (before any request) or as the answer to it.
     if (extraStatus === null) extraStatus = extra.firstStatus();
     const line = `connection ${MAX + 1}: answer ${extraStatus}, closed by the server ${extra.isClosed()}: ${JSON.stringify(extra.received().split('\r\n')[0] ?? '')}`;
@@ -246,12 +264,20 @@ describe('connection cap', () => {
     assert.ok(extraStatus === 503 || extra.isClosed(), `connection ${MAX + 1} is neither answered 503 nor closed: it hangs`);
 
     assert.deepEqual(await Promise.all(admitted.map((c) => c.get())), Array(MAX).fill(200), `the first ${MAX} still work`);
-    // Freeing one slot admits a new connection.
+    // Freeing one slot admits a new connection. The server counts the slot free once it has seen
+    // the close, which the client cannot observe: try new connections until one is served.
     admitted[0]!.sock.destroy();
-    await sleep(200);
-    const later = keepAlive();
-    await later.ready;
-    assert.equal(await later.get(), 200, 'a new connection is admitted once one closes');
-    for (const c of [...admitted, extra, later]) c.sock.destroy();
+    const tried: ReturnType<typeof keepAlive>[] = [];
+    const later = await waitFor(
+      async () => {
+        const c = keepAlive();
+        tried.push(c);
+        await c.ready;
+        return (await c.get()) === 200 ? c : null;
+      },
+      { what: 'a new connection to be admitted once one closed', timeoutMs: 5000 },
+    );
+    assert.equal(await later.get(), 200, 'the admitted connection keeps working');
+    for (const c of [...admitted, extra, ...tried]) c.sock.destroy();
   });
 });

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { AdminClient, AdminError } from '../server/client';
+import { API_NS } from './support/constants';
 import { RunningMock, raw, startMock, status, submit } from './support/mock';
 
 let mock: RunningMock;
@@ -161,7 +162,7 @@ describe('request journal', () => {
       ],
     );
     assert.equal(all.items[1]!.metadata?.MasterWorkflowInstanceId, id);
-    assert.equal(all.items[0]!.soapAction, 'http://genpact.com/cora/orchestration/ocr/1.0.0/api/FileBatch');
+    assert.equal(all.items[0]!.soapAction, `${API_NS}FileBatch`);
   });
 
   it('filters by operation, batch id, protocol, since and rule; counts; clears', async () => {

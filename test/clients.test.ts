@@ -7,7 +7,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import * as soap from 'soap';
-import { API_NS, RunningMock, raw, startMock, status } from './support/mock';
+import { API_NS, SOAP11, SOAP12 } from './support/constants';
+import { RunningMock, raw, startMock, status } from './support/mock';
 
 const BIG_START = 2n ** 53n + 1n;
 let mock: RunningMock;
@@ -40,7 +41,7 @@ describe('the soap package client', () => {
       client.addSoapHeader({ ActivityMetadata: { MasterWorkflowInstanceId: id, CallerId: 7 } }, '', 'tns', API_NS);
       const [result, rawResponse] = await client.GetStatusAsync({});
       assert.deepEqual(result.Output, { Status: 'Queued', ErrorCode: 'NoError', ExternalContext: `soap-client-${soap12}` });
-      assert.ok((rawResponse as string).includes(soap12 ? 'http://www.w3.org/2003/05/soap-envelope' : 'http://schemas.xmlsoap.org/soap/envelope/'));
+      assert.ok((rawResponse as string).includes(soap12 ? SOAP12 : SOAP11));
       const stored = mock.app.batches.details(BigInt(id)).batch;
       assert.equal(stored.request.InputFile?.FileName, 'a.pdf');
       assert.equal(stored.metadata, null, 'FileBatch carried no header');

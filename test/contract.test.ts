@@ -1,12 +1,9 @@
 // The wire contract (CONTRACT.md "On the wire"), rule by rule, against a real server over HTTP.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { API_NS, CONTENT_TYPE as CT, ENVELOPE_NS as ENV, SERVICE_PATH, SOAP12, SOAP_VERSIONS as VERSIONS, XSD, XSI } from './support/constants';
 import {
-  API_NS,
   RunningMock,
-  SERVICE_PATH,
-  SOAP11,
-  SOAP12,
   envelope,
   fileBatchBody,
   metadataHeader,
@@ -18,11 +15,6 @@ import {
 } from './support/mock';
 import { at, childElements, parseDoc } from './support/xml';
 
-const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
-const XSD = 'http://www.w3.org/2001/XMLSchema';
-const CT = { '1.1': 'text/xml; charset=utf-8', '1.2': 'application/soap+xml; charset=utf-8' } as const;
-const ENV = { '1.1': SOAP11, '1.2': SOAP12 } as const;
-const VERSIONS = ['1.1', '1.2'] as const;
 const getStatusBody = `<GetStatus xmlns="${API_NS}" />`;
 
 let mock: RunningMock;

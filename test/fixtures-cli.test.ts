@@ -2,13 +2,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { AdminClient } from '../server/client';
-import { runToExit, spawnServer, ServerProcess } from './support/process';
+import { freePort, runToExit, spawnServer, ServerProcess } from './support/process';
 import { RunningMock, startMock, status, submit } from './support/mock';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cora-fixtures-'));
@@ -136,12 +135,7 @@ describe('the CLI against a running server', () => {
     const r = await run('clock', 'advance', 'soon');
     assert.equal(r.code, 2);
     assert.match(r.err, /'soon' is not a duration/);
-    const free = await new Promise<number>((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => {
-        const port = (s.address() as net.AddressInfo).port;
-        s.close(() => resolve(port));
-      });
-    });
+    const free = await freePort();
     const dead = await promisify(execFile)(process.execPath, [cli, 'health', '--url', `http://127.0.0.1:${free}`], { timeout: 20_000 }).catch((e) => e);
     assert.equal(dead.code, 1);
     assert.match(dead.stderr, /no mock answers at that --url/);

@@ -4,8 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { API_NS, envelope, metadataHeader, raw, soapAction, fileBatchBody } from './support/mock';
-import { runToExit, spawnServer } from './support/process';
+import { API_NS, CONTENT_TYPE } from './support/constants';
+import { envelope, metadataHeader, raw, soapAction, fileBatchBody } from './support/mock';
+import { freePort, isListening, runToExit, spawnServer } from './support/process';
+import { waitFor } from './support/wait';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cora-persist-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -13,7 +15,7 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 async function fileBatch(serviceUrl: string, ctx: string): Promise<string> {
   const r = await raw(serviceUrl, {
     method: 'POST',
-    headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: soapAction('FileBatch') },
+    headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: soapAction('FileBatch') },
     body: envelope('1.1', fileBatchBody({ ExternalContext: ctx })),
   });
   assert.equal(r.status, 200, r.body);
@@ -23,7 +25,7 @@ async function fileBatch(serviceUrl: string, ctx: string): Promise<string> {
 async function getStatus(serviceUrl: string, id: string) {
   const r = await raw(serviceUrl, {
     method: 'POST',
-    headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: soapAction('GetStatus') },
+    headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: soapAction('GetStatus') },
     body: envelope('1.1', `<GetStatus xmlns="${API_NS}"/>`, metadataHeader(id)),
   });
   assert.equal(r.status, 200, r.body);
@@ -109,8 +111,17 @@ describe('start-up validation', () => {
   }
 
   it('flags override the environment', async () => {
-    const p = await spawnServer({ PORT: '1' }, ['--port', '0']);
-    await p.stop();
+    const fromEnv = await freePort();
+    let fromFlag = await freePort();
+    while (fromFlag === fromEnv) fromFlag = await freePort();
+    const p = await spawnServer({ DB_PATH: ':memory:', PORT: String(fromEnv) }, ['--port', String(fromFlag)]);
+    try {
+      assert.equal(p.port, fromFlag, `the server listens on --port ${fromFlag}, not PORT=${fromEnv}`);
+      assert.equal((await raw(`${p.serviceUrl}?wsdl`)).status, 200, 'and answers there');
+      assert.equal(await isListening(fromEnv), false, `nothing listens on PORT=${fromEnv}`);
+    } finally {
+      await p.stop();
+    }
   });
 
   it('a port in use stops start-up with a clear message', async () => {
@@ -136,23 +147,30 @@ describe('packaging', () => {
 });
 
 describe('shutdown when stdout is gone', () => {
-  it('a mock whose log reader closed the pipe still stops on SIGTERM (exit 0)', async () => {
-    const { spawn } = await import('node:child_process');
-    const { MAIN } = await import('./support/process');
-    const child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, PORT: '0', DB_PATH: path.join(tmp, 'epipe.sqlite'), FIXTURES_DIR: 'none' },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    const first = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString())));
-    const port = /"port":(\d+)/.exec(first)![1];
-    child.stdout.destroy(); // like `cora-ocr-mock | head -1`: every later log write fails with EPIPE
-    for (let i = 0; i < 20; i++) await raw(`http://127.0.0.1:${port}/SequenceServices/coraOcrIntegration_v1.0.0.asmx/GetStatus`);
-    await new Promise((r) => setTimeout(r, 200)); // let the batched log lines hit the closed pipe
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const code = await exited;
-    clearTimeout(timer);
-    assert.equal(code, 0, 'exited by itself, cleanly (SIGKILL after 15 s would give null)');
+  // Like `cora-ocr-mock | head -1`: the log reader goes away, and every later log write fails with
+  // EPIPE. Log lines go out in batches (server/log/sink.ts): 50 ms after the first one waiting, or
+  // at once when 16 kB are waiting; on SIGTERM the rest is flushed synchronously. Neither may keep
+  // retrying the closed pipe (pino's own destination did, and the process never exited).
+  const HIGH_WATER = 16384;
+  const getStatusUrl = (p: { serviceUrl: string }) => `${p.serviceUrl}/GetStatus`;
+
+  it('a mock whose log reader closed the pipe still stops on SIGTERM (exit 0): stopped at once', async () => {
+    const p = await spawnServer({ DB_PATH: path.join(tmp, 'epipe-quiet.sqlite') });
+    p.child.stdout!.destroy();
+    // Its "shutting down" and "bye" lines meet the closed pipe in the final synchronous flush.
+    assert.equal(await p.stop('SIGTERM'), 0, 'exited by itself, cleanly (the SIGKILL after 15 s would give null)');
+  });
+
+  it('a mock whose log reader closed the pipe still stops on SIGTERM (exit 0): after a batch of log lines hit the pipe', async () => {
+    const p = await spawnServer({ DB_PATH: path.join(tmp, 'epipe.sqlite') });
+    // One request while the pipe is still read, to learn how long a request's log line is.
+    await raw(getStatusUrl(p));
+    const line = await waitFor(() => p.output().split('\n').find((l) => l.includes('"msg":"request"')), { what: "the request's log line" });
+    p.child.stdout!.destroy();
+    // Twice the high-water mark in log lines: a batch is written to the closed pipe while a request
+    // is served (each line is logged before its answer is sent), no timer involved.
+    const requests = 2 * Math.ceil(HIGH_WATER / (line.length + 1));
+    for (let i = 0; i < requests; i++) await raw(getStatusUrl(p));
+    assert.equal(await p.stop('SIGTERM'), 0, 'exited by itself, cleanly (the SIGKILL after 15 s would give null)');
   });
 });

@@ -4,11 +4,15 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import * as soap from 'soap';
 import { ERROR_CODES, OUTCOME_POINTS } from '../server/batches/model';
 import { AdminClient } from '../server/client';
-import { API_NS, RunningMock, envelope, metadataHeader, raw, soapPost, startMock, status, submit } from './support/mock';
+import { seededRandom } from '../server/rules/engine';
+import { API_NS } from './support/constants';
+import { RunningMock, envelope, metadataHeader, raw, soapPost, startMock, status, submit } from './support/mock';
+import { waitFor } from './support/wait';
 
 let mock: RunningMock;
 let admin: AdminClient;
@@ -223,7 +227,12 @@ describe('transport faults, seen by real clients', () => {
   it('malformed: 200 whose XML does not parse', async () => {
     const c = await client();
     await fault({ type: 'malformed' });
-    await assert.rejects(callGetStatus(c));
+    // The soap client reports an answer it cannot parse as a fault of its own making.
+    await assert.rejects(callGetStatus(c), (e: { Fault?: { faultstring?: string }; response?: { status?: number } }) => {
+      assert.equal(e.Fault?.faultstring, 'Invalid XML');
+      assert.equal(e.response?.status, 200);
+      return true;
+    });
     await fault({ type: 'malformed' });
     const r = await soapPost(mock, '1.1', 'GetStatus', envelope('1.1', `<GetStatus xmlns="${API_NS}"/>`, metadataHeader('1')));
     assert.equal(r.status, 200);
@@ -256,22 +265,79 @@ describe('transport faults, seen by real clients', () => {
   it('delay: the answer comes late, but the state change happened on arrival', async () => {
     await admin.addRule({ match: { operation: 'FileBatch' }, times: 1, fault: { type: 'delay', ms: 400 } });
     const started = Date.now();
-    const pending = submit(mock);
-    await new Promise((r) => setTimeout(r, 150));
-    const seen = await admin.listBatches();
-    assert.equal(seen.total, 1, 'the batch exists before its answer is sent');
+    let answered = false;
+    const pending = submit(mock).finally(() => (answered = true));
+    const seen = await waitFor(
+      async () => {
+        const page = await admin.listBatches();
+        return page.total > 0 ? { page, answered } : null;
+      },
+      { what: 'the batch to be created' },
+    );
+    assert.equal(seen.answered, false, 'the batch exists before its answer is sent');
+    assert.equal(seen.page.total, 1);
     const id = await pending;
     assert.ok(Date.now() - started >= 390);
-    assert.equal(seen.items[0]!.id, id);
+    assert.equal(seen.page.items[0]!.id, id);
   });
 
-  it('delay range: seeded, within bounds', async () => {
-    await admin.addRule({ match: { operation: 'GetStatus' }, times: 3, seed: 5, fault: { type: 'delay', minMs: 50, maxMs: 120 } });
+  // A delay range draws each delay from the rule's own seeded stream (README: "a seeded stream per
+  // rule, so a random rule repeats exactly"): minMs + (maxMs - minMs) * draw, rounded. Only a lower
+  // bound on the time an answer takes is safe to assert (a busy machine adds to any delay).
+  /** Timers may fire up to a millisecond early by performance.now(): libuv's clock has ms steps. */
+  const TIMER_SLACK_MS = 2;
+  const drawDelay = (random: () => number, minMs: number, maxMs: number) => Math.round(minMs + (maxMs - minMs) * random());
+
+  it('delay range: each delay is the seeded stream\'s next draw, within bounds', async () => {
+    const [minMs, maxMs, seed] = [50, 120, 5];
+    await admin.addRule({ match: { operation: 'GetStatus' }, times: 3, seed, fault: { type: 'delay', minMs, maxMs } });
+    const random = seededRandom(seed);
     for (let i = 0; i < 3; i++) {
-      const t = Date.now();
+      const expected = drawDelay(random, minMs, maxMs);
+      assert.ok(expected >= minMs && expected <= maxMs, `draw ${expected} within [${minMs}, ${maxMs}]`);
+      const t = performance.now();
       await status(mock, '1');
-      const took = Date.now() - t;
-      assert.ok(took >= 45 && took < 1000, `took ${took}`);
+      const took = performance.now() - t;
+      assert.ok(took >= expected - TIMER_SLACK_MS && took < 1000, `request ${i + 1}: took ${took.toFixed(1)} ms for a drawn delay of ${expected} ms`);
+    }
+  });
+
+  it('a seeded chance of a delay range: the same seed delays the same requests by the same draws on every fresh run; another seed differs', async () => {
+    const [minMs, maxMs, probability, requests] = [30, 150, 0.5, 12];
+    /** The rule's stream: one draw per match for the chance, one more per delay for its length. */
+    const predict = (seed: number) => {
+      const random = seededRandom(seed);
+      return Array.from({ length: requests }, () => (random() < probability ? drawDelay(random, minMs, maxMs) : null));
+    };
+    async function run(seed: number) {
+      await admin.reset();
+      const rule = await admin.addRule({ match: { operation: 'GetStatus' }, probability, seed, fault: { type: 'delay', minMs, maxMs } });
+      const took: number[] = [];
+      for (let i = 0; i < requests; i++) {
+        const t = performance.now();
+        await status(mock, '1');
+        took.push(performance.now() - t);
+      }
+      const journal = (await admin.requests({ operation: 'GetStatus' })).items;
+      assert.equal(journal.length, requests);
+      return { delayed: journal.map((e) => e.transportFault === 'delay' && e.ruleIds.includes(rule.id)), took };
+    }
+    const runs = [
+      { seed: 42, ...(await run(42)) },
+      { seed: 42, ...(await run(42)) },
+      { seed: 7, ...(await run(7)) },
+    ] as const;
+    assert.deepEqual(runs[1].delayed, runs[0].delayed, 'the same seed delays the same requests');
+    assert.notDeepEqual(runs[2].delayed, runs[0].delayed, 'another seed delays others');
+    for (const r of runs) {
+      const expected = predict(r.seed);
+      assert.deepEqual(r.delayed, expected.map((ms) => ms !== null), `seed ${r.seed}: the requests the stream picks are delayed`);
+      assert.ok(r.delayed.includes(true) && r.delayed.includes(false), `seed ${r.seed}: some requests delayed, some not`);
+      expected.forEach((ms, i) => {
+        if (ms === null) return;
+        assert.ok(ms >= minMs && ms <= maxMs, `draw ${ms} within [${minMs}, ${maxMs}]`);
+        assert.ok(r.took[i]! >= ms - TIMER_SLACK_MS, `seed ${r.seed}, request ${i + 1}: took ${r.took[i]!.toFixed(1)} ms for a drawn delay of ${ms} ms`);
+      });
     }
   });
 
@@ -300,7 +366,7 @@ describe('transport faults, seen by real clients', () => {
 
   it('reset on FileBatch: the client never learns the id, but the batch was created', async () => {
     await admin.addRule({ match: { operation: 'FileBatch' }, times: 1, fault: { type: 'reset' } });
-    await assert.rejects(submit(mock));
+    await assert.rejects(submit(mock), (e: NodeJS.ErrnoException) => e.code === 'ECONNRESET');
     const j = await admin.requests({ operation: 'FileBatch' });
     assert.equal(j.items[0]!.transportFault, 'reset');
     assert.equal((await admin.listBatches()).total, 1);

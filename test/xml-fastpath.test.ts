@@ -10,11 +10,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseCommonXml } from '../server/soap/fastxml';
 import { DEFAULT_XML_LIMITS, XmlElement, XmlLimits, parseXml, parseXmlFull } from '../server/soap/xml';
-import { API_NS, SOAP11, SOAP12 } from './support/mock';
+import { API_NS, SOAP11, SOAP12, XSD, XSI } from './support/constants';
 
 const SEED = process.env['FAST_XML_SEED'] ? Number(process.env['FAST_XML_SEED']) : 20261128;
-const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
-const XSD = 'http://www.w3.org/2001/XMLSchema';
 
 const full = (doc: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement | Error => {
   try {

@@ -1,88 +1,9 @@
-// Shared helpers for the abuse suites (issue 6): a spawned production server that can be killed
-// and measured, a bounded raw HTTP request that reports exactly what came back, and a pool.
-import { ChildProcess, spawn } from 'node:child_process';
+// Shared helpers for the abuse suites (issue 6): a spawned server's memory, a bounded raw HTTP
+// request that reports exactly what came back, a pool, and a listener that counts connections.
+// (The server itself is spawned with spawnServer from ./process.)
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { MAIN } from './process';
-
-export const SERVICE_PATH = '/SequenceServices/coraOcrIntegration_v1.0.0.asmx';
-
-export interface Spawned {
-  child: ChildProcess;
-  pid: number;
-  port: number;
-  origin: string;
-  serviceUrl: string;
-  /** Everything the process wrote (stdout + stderr), capped at the last few MB. */
-  output(): string;
-  /** Log lines at level error or fatal (pino 50/60), kept whole even when output() is capped. */
-  errorLines(): string[];
-  alive(): boolean;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const OUTPUT_CAP = 4 * 1024 * 1024;
-
-/** Starts `node dist/server/main.js` and waits for its "listening" line. */
-export function spawnMock(env: Record<string, string | undefined>, args: string[] = []): Promise<Spawned> {
-  const fullEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, PORT: '0', LOG_LEVEL: 'info', FIXTURES_DIR: 'none', ...env })) {
-    if (v !== undefined) fullEnv[k] = v;
-  }
-  const child = spawn(process.execPath, [MAIN, ...args], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let partial = '';
-  const errors: string[] = [];
-  let listening = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start:\n${out}`));
-    }, 20_000);
-    const onData = (d: Buffer) => {
-      const text = d.toString();
-      out += text;
-      const lines = (partial + text).split('\n');
-      partial = lines.pop()!;
-      for (const l of lines) if (/"level":(50|60)/.test(l) && errors.length < 1000) errors.push(l);
-      if (out.length > OUTPUT_CAP) out = out.slice(out.length - OUTPUT_CAP / 2);
-      if (listening) return;
-      const m = /"port":(\d+).*"msg":"listening"/.exec(out);
-      if (!m) return;
-      listening = true;
-      clearTimeout(timer);
-      const port = Number(m[1]);
-      const origin = `http://127.0.0.1:${port}`;
-      resolve({
-        child,
-        pid: child.pid!,
-        port,
-        origin,
-        serviceUrl: origin + SERVICE_PATH,
-        output: () => out,
-        errorLines: () => errors,
-        alive: () => child.exitCode === null && child.signalCode === null,
-        exited,
-        stop: (signal = 'SIGTERM') => {
-          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-          return exited;
-        },
-      });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then(({ code, signal }) => {
-      if (listening) return;
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? signal}) before listening:\n${out}`));
-    });
-  });
-}
 
 /** A field of /proc/PID/status in kB (VmHWM, VmRSS), or null when the process is gone. */
 export function procStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
@@ -193,12 +114,25 @@ export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index:
   return out;
 }
 
-/** A local TCP listener that records every connection made to it (to prove nothing goes out). */
-export async function connectionTrap(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
-  let count = 0;
+/**
+ * A local TCP listener that records every connection made to it (to prove nothing goes out).
+ * `settle()` makes a connection of its own and waits until the listener has accepted it: the
+ * kernel queues connections in order, so every connection made before has been counted by then.
+ * Its own connections are not counted.
+ */
+export async function connectionTrap(): Promise<{ port: number; connections: () => number; settle: () => Promise<void>; close: () => Promise<void> }> {
+  let accepted = 0;
+  let settled = 0;
+  /** Remote ports of the connections accepted so far, and settle()'s waits keyed by local port. */
+  const remotePorts = new Set<number>();
+  const waiting = new Map<number, () => void>();
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
-    count++;
+    accepted++;
+    if (s.remotePort !== undefined) {
+      remotePorts.add(s.remotePort);
+      waiting.get(s.remotePort)?.();
+    }
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
     s.on('error', () => {});
@@ -208,7 +142,24 @@ export async function connectionTrap(): Promise<{ port: number; connections: () 
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,
-    connections: () => count,
+    connections: () => accepted - settled,
+    settle: () =>
+      new Promise<void>((resolve, reject) => {
+        const c = net.connect(port, '127.0.0.1');
+        c.on('error', reject);
+        c.on('connect', () => {
+          const local = c.localPort!;
+          const done = () => {
+            waiting.delete(local);
+            settled++;
+            c.destroy();
+            resolve();
+          };
+          // The listener may have accepted it before this side saw 'connect'.
+          if (remotePorts.has(local)) done();
+          else waiting.set(local, done);
+        });
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -216,5 +167,3 @@ export async function connectionTrap(): Promise<{ port: number; connections: () 
       }),
   };
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

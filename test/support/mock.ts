@@ -4,11 +4,10 @@ import { AddressInfo } from 'node:net';
 import { App, buildApp } from '../../server/app';
 import { Config, loadConfig } from '../../server/config';
 import { createLogger } from '../../server/log/logger';
+import { API_NS, CONTENT_TYPE, ENVELOPE_NS, SERVICE_PATH, SoapVersion, XSD, XSI } from './constants';
 
-export const API_NS = 'http://genpact.com/cora/orchestration/ocr/1.0.0/api/';
-export const SERVICE_PATH = '/SequenceServices/coraOcrIntegration_v1.0.0.asmx';
-export const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
-export const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
+// The names live in ./constants; re-exported here so one import line serves a suite.
+export * from './constants';
 
 export interface RunningMock {
   app: App;
@@ -76,20 +75,19 @@ export function fileBatchBody(f: FileBatchFields = {}): string {
 export const metadataHeader = (id: string | bigint | number) =>
   `<ActivityMetadata xmlns="${API_NS}"><MasterWorkflowInstanceId>${id}</MasterWorkflowInstanceId></ActivityMetadata>`;
 
-export function envelope(version: '1.1' | '1.2', body: string, header?: string): string {
-  const ns = version === '1.1' ? SOAP11 : SOAP12;
+export function envelope(version: SoapVersion, body: string, header?: string): string {
   return (
-    `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${ns}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">` +
+    `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${ENVELOPE_NS[version]}" xmlns:xsi="${XSI}" xmlns:xsd="${XSD}">` +
     (header === undefined ? '' : `<soap:Header>${header}</soap:Header>`) +
     `<soap:Body>${body}</soap:Body></soap:Envelope>`
   );
 }
 
-export function soapPost(mock: RunningMock, version: '1.1' | '1.2', op: string | null, env: string) {
+export function soapPost(mock: RunningMock, version: SoapVersion, op: string | null, env: string) {
   const headers: Record<string, string> =
     version === '1.1'
-      ? { 'Content-Type': 'text/xml; charset=utf-8', ...(op ? { SOAPAction: soapAction(op) } : {}) }
-      : { 'Content-Type': `application/soap+xml; charset=utf-8${op ? `; action="${API_NS}${op}"` : ''}` };
+      ? { 'Content-Type': CONTENT_TYPE['1.1'], ...(op ? { SOAPAction: soapAction(op) } : {}) }
+      : { 'Content-Type': `${CONTENT_TYPE['1.2']}${op ? `; action="${API_NS}${op}"` : ''}` };
   return raw(mock.serviceUrl, { method: 'POST', headers, body: env });
 }
 
