@@ -463,7 +463,7 @@ async function drive({ cmd, sub, values, args }: Invocation): Promise<string> {
     case 'reset': {
       const r = await client.reset({ keepBatches: values['keep-batches'] === true, allNamespaces: values['all-namespaces'] === true });
       return out(r, () =>
-        `reset namespace ${r.namespace}${r.keepBatches ? ' (batches kept)' : ''}` +
+        `reset${r.namespace === 'default' ? '' : ` namespace ${r.namespace}`}${r.keepBatches ? ' (batches kept)' : ''}` +
         (r.droppedNamespaces !== undefined ? `; ${r.droppedNamespaces} other namespaces dropped` : '') +
         `; fixtures: ${r.fixtures.join(', ') || 'none'}`,
       );

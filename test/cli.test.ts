@@ -164,7 +164,7 @@ describe('the CLI against a running mock', () => {
     assert.match(missing.err, /^cora-ocr-mock: cannot read .*absent\.json: ENOENT/);
     assert.equal((await cli(['namespaces', 'delete', 'cli-b'], env)).out, 'dropped namespace cli-b and its batches\n');
     const all = await cli(['reset', '--all-namespaces'], env);
-    assert.match(all.out, /^reset namespace default; \d+ other namespaces dropped/);
+    assert.match(all.out, /^reset; \d+ other namespaces dropped/);
     assert.deepEqual((await admin.listNamespaces()).items.map((n) => n.name), ['default']);
   });
 
