@@ -45,6 +45,17 @@ switch (o.kind) {
       setupRequest: (req) => ({ ...req, body: envelope(SOAP12, meta(randomId()), GET_STATUS) }),
     };
     break;
+  case 'soap11ns':
+    // Spread over 100 namespaces by path prefix: /ns/bench-{id % 100}/SequenceServices/...
+    request = {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${API}GetStatus"` },
+      setupRequest: (req) => {
+        const id = randomId();
+        return { ...req, path: `/ns/bench-${id % 100}${o.path}`, body: envelope(SOAP11, meta(id), GET_STATUS) };
+      },
+    };
+    break;
   default:
     request = {
       method: 'POST',

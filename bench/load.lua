@@ -1,5 +1,5 @@
 -- wrk script for bench/run.ts. Configured by environment variables:
---   BENCH_KIND   soap11 | soap12 | httpget | filebatch
+--   BENCH_KIND   soap11 | soap11ns | soap12 | httpget | filebatch
 --   BENCH_PATH   the .asmx endpoint path
 --   BENCH_ID_LO, BENCH_ID_HI   GetStatus ids are drawn uniformly from [LO, HI] (existing batches)
 -- done() prints one line "BENCHJSON {...}" with the totals, latency in microseconds.
@@ -47,6 +47,16 @@ elseif kind == "httpget" then
   local headers = {}
   request = function()
     return wrk.format("GET", path .. "/GetStatus?MasterWorkflowInstanceId=" .. math.random(lo, hi), headers, nil)
+  end
+elseif kind == "soap11ns" then
+  -- Spread over 100 namespaces by path prefix: /ns/bench-{id % 100}/SequenceServices/...
+  local headers = {
+    ["Content-Type"] = "text/xml; charset=utf-8",
+    ["SOAPAction"] = '"' .. API .. 'GetStatus"',
+  }
+  request = function()
+    local id = math.random(lo, hi)
+    return wrk.format("POST", "/ns/bench-" .. (id % 100) .. path, headers, envelope(SOAP11, meta(id), GET_STATUS))
   end
 elseif kind == "soap12" then
   local headers = {

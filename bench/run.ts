@@ -204,7 +204,10 @@ function freePort(): Promise<number> {
 // ---------------------------------------------------------------------------------------------
 // Requests (for checks and readiness; the load itself comes from wrk/autocannon)
 
-type Kind = 'soap11' | 'soap12' | 'httpget' | 'filebatch';
+/** soap11ns: SOAP 1.1 GetStatus spread over NAMESPACES namespaces, each request behind /ns/bench-{id % NAMESPACES}. */
+type Kind = 'soap11' | 'soap11ns' | 'soap12' | 'httpget' | 'filebatch';
+const NAMESPACES = 100;
+const namespacePath = (id: number) => `/ns/bench-${id % NAMESPACES}${ENDPOINT}`;
 
 const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
@@ -227,9 +230,10 @@ interface Req {
 function requestFor(kind: Kind, id: number): Req {
   switch (kind) {
     case 'soap11':
+    case 'soap11ns':
       return {
         method: 'POST',
-        path: ENDPOINT,
+        path: kind === 'soap11ns' ? namespacePath(id) : ENDPOINT,
         headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${API}GetStatus"` },
         body: envelope(SOAP11, meta(id), `<GetStatus xmlns="${API}" />`),
       };
@@ -439,8 +443,11 @@ async function makeTemplate(dbPath: string): Promise<void> {
   log(`template batch ${FIRST_ID} made by FileBatch, aged one day, now ${status}`);
 }
 
-/** Copies the template database and adds rows until it holds `rows` batches (ids FIRST_ID upward), in ONE transaction. */
-function seedDb(template: string, dest: string, rows: number): number {
+/**
+ * Copies the template database and adds rows until it holds `rows` batches (ids FIRST_ID upward)
+ * in the default namespace, then `spread` more spread over NAMESPACES namespaces, in ONE transaction.
+ */
+function seedDb(template: string, dest: string, rows: number, spread = 0): number {
   const started = performance.now();
   fs.copyFileSync(template, dest);
   const db = new Database(dest);
@@ -456,10 +463,15 @@ function seedDb(template: string, dest: string, rows: number): number {
       values.id = BigInt(FIRST_ID + i);
       insert.run(values);
     }
+    for (let i = rows; i < rows + spread; i++) {
+      values.id = BigInt(FIRST_ID + i);
+      values['namespace'] = `bench-${(FIRST_ID + i) % NAMESPACES}`;
+      insert.run(values);
+    }
   })();
   const count = Number(db.prepare('SELECT count(*) FROM batches').pluck().get());
   db.close();
-  if (count !== rows) throw new Error(`seeded ${count} batches, expected ${rows}`);
+  if (count !== rows + spread) throw new Error(`seeded ${count} batches, expected ${rows + spread}`);
   return performance.now() - started;
 }
 
@@ -592,8 +604,8 @@ async function main(): Promise<void> {
   let rows: TargetRow[] = [];
   if (!S.skip.has('main')) {
     const dbPath = path.join(tmp, 'main.sqlite');
-    const seedMs = seedDb(template, dbPath, S.smallRows);
-    log(`seeded ${fmtInt(S.smallRows)} batches in ${fmt(seedMs, 0)} ms`);
+    const seedMs = seedDb(template, dbPath, S.smallRows, S.smallRows);
+    log(`seeded ${fmtInt(S.smallRows)} batches in the default namespace and ${fmtInt(S.smallRows)} over ${NAMESPACES} others in ${fmt(seedMs, 0)} ms`);
     const [cPort, mPort] = [await freePort(), await freePort()];
     const ceiling = spawnCeiling(cPort);
     const mock = spawnMock('mock', mPort, dbPath);
@@ -604,6 +616,7 @@ async function main(): Promise<void> {
     const specs: { name: string; t: Target }[] = [
       { name: 'ceiling (node:http)', t: { port: cPort, kind: 'soap11', idLo, idHi, server: ceiling } },
       { name: 'SOAP 1.1 GetStatus', t: { port: mPort, kind: 'soap11', idLo, idHi, server: mock } },
+      { name: `SOAP 1.1, ${NAMESPACES} namespaces`, t: { port: mPort, kind: 'soap11ns', idLo: idHi + 1, idHi: idHi + S.smallRows, server: mock } },
       { name: 'SOAP 1.2 GetStatus', t: { port: mPort, kind: 'soap12', idLo, idHi, server: mock } },
       { name: 'HTTP GET GetStatus', t: { port: mPort, kind: 'httpget', idLo, idHi, server: mock } },
       { name: 'SOAP 1.1 FileBatch', t: { port: mPort, kind: 'filebatch', idLo, idHi, server: mock } },
@@ -624,7 +637,7 @@ async function main(): Promise<void> {
         const r = await load(specs[i]!.t, S.duration);
         per[i]!.push(r);
         log(
-          `round ${round + 1}/${S.rounds} ${specs[i]!.name.padEnd(20)} ${fmtInt(r.reqPerSec).padStart(7)} req/s  p50 ${fmt(r.p50Ms)} ms  ` +
+          `round ${round + 1}/${S.rounds} ${specs[i]!.name.padEnd(24)} ${fmtInt(r.reqPerSec).padStart(7)} req/s  p50 ${fmt(r.p50Ms)} ms  ` +
             `p99 ${fmt(r.p99Ms)} ms  max ${fmt(r.maxMs, 1)} ms  errors ${r.errors}  RSS ${fmt(r.peakRssMb, 1)} MB  (loadavg ${r.loadAvgAtStart})`,
         );
       }
@@ -769,6 +782,13 @@ async function main(): Promise<void> {
   if (soap11) {
     targets.push({ target: 'SOAP 1.1 GetStatus >= 25% of ceiling (aim 50%)', value: `${fmt(soap11.ratioToCeiling * 100, 1)}%`, pass: soap11.ratioToCeiling >= 0.25 });
     targets.push({ target: 'SOAP 1.1 GetStatus p99 < 10 ms', value: `${fmt(soap11.p99Ms)} ms`, pass: soap11.p99Ms < 10 });
+  }
+  const spread = rows.find((r) => r.kind === 'soap11ns');
+  if (soap11 && spread) {
+    // Same rounds, same process: the price of resolving a namespace per request and of 100 worlds.
+    const k = soap11.pickedRound - 1;
+    const ratio = spread.rounds[k]!.reqPerSec / soap11.rounds[k]!.reqPerSec;
+    targets.push({ target: `GetStatus over ${NAMESPACES} namespaces >= 90% of the default namespace's (same round)`, value: `${fmt(ratio * 100, 1)}%`, pass: ratio >= 0.9 });
   }
   if (fileBatch) targets.push({ target: 'FileBatch >= 10% of ceiling', value: `${fmt(fileBatch.ratioToCeiling * 100, 1)}%`, pass: fileBatch.ratioToCeiling >= 0.1 });
   if (startup) targets.push({ target: 'start-up median < 300 ms', value: `${fmt(startup.medianMs, 0)} ms`, pass: startup.medianMs < 300 });

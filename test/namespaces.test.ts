@@ -299,6 +299,28 @@ describe('namespace names and limits', () => {
   });
 });
 
+describe('the journals share JOURNAL_LIMIT', () => {
+  it("a busy namespace fills the budget without emptying a quiet one's journal", async () => {
+    const mock = await startMock({ JOURNAL_LIMIT: '50' });
+    try {
+      const quiet = sut(mock.origin, SELECTIONS[1]!, 'quiet');
+      const busy = sut(mock.origin, SELECTIONS[1]!, 'busy');
+      for (let i = 0; i < 5; i++) await quiet.getStatus('1');
+      for (let i = 0; i < 200; i++) await busy.getStatus('2');
+      const admin = new AdminClient({ url: mock.origin });
+      const [q, b] = [await admin.inNamespace('quiet').requests(), await admin.inNamespace('busy').requests()];
+      assert.equal(q.items.length, 5, 'the quiet journal kept everything');
+      assert.equal(q.dropped, 0);
+      assert.equal(b.items.length, 45, 'the busy one holds the rest of the budget');
+      assert.equal(b.dropped, 155);
+      assert.equal(b.items.at(-1)!.seq, 200, 'and its newest entries');
+      assert.equal(b.capacity, 50);
+    } finally {
+      await mock.close();
+    }
+  });
+});
+
 describe('eight parallel workers on one mock', () => {
   let mock: RunningMock;
   before(async () => {

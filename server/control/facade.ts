@@ -11,7 +11,7 @@ import { DuplicateNamespaceError, NamespaceLimitError, NamespaceNameError, Names
 import type { Fixture, Health, NamespaceInput, NamespaceJson, NamespaceList, NamespaceMatch, ResetResult } from '../schemas/types';
 import { Exchange, ServiceRequest } from './exchange';
 import { EMPTY_FIXTURES, FixtureSet, addFixture, checkRules } from './fixtures';
-import { Journal } from './journal';
+import { Journal, JournalBudget } from './journal';
 import { World } from './world';
 
 export type { BatchListQuery } from './world';
@@ -46,6 +46,9 @@ interface Definition {
 export class MockControl {
   private readonly store: BatchStore;
   private readonly worlds = new Map<string, World>();
+  /** Every namespace's journal shares JOURNAL_LIMIT. */
+  private readonly journalBudget: JournalBudget;
+  private readonly journals = new Map<string, Journal>();
   /** Namespaces that declare a content match, in creation order (the first that matches wins). */
   private matchers: World[] = [];
   private readonly startedAt: number;
@@ -58,6 +61,7 @@ export class MockControl {
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
+    this.journalBudget = new JournalBudget(options.journalLimit);
     this.defaultWorld = this.build(DEFAULT_NAMESPACE, { match: null, fixture: null }, this.startedAt);
     // Namespaces outlive restarts: their definitions and batches are stored (rules, clock and
     // journal live in memory, as the default namespace's do).
@@ -213,12 +217,13 @@ export class MockControl {
   private build(name: string, definition: Definition, createdAt: number): World {
     const { options } = this;
     const clock = new ControllableClock();
+    const journal = this.journalBudget.open();
     const shared = name === DEFAULT_NAMESPACE;
     const world = new World({
       name,
       batches: new BatchService(this.store, clock, options.basePolicy, name),
       clock,
-      journal: new Journal(options.journalLimit),
+      journal,
       basePolicy: options.basePolicy,
       configuredProfiles: options.configuredProfiles,
       loadFixtures: () => {
@@ -237,6 +242,7 @@ export class MockControl {
       createdAt,
     });
     this.worlds.set(name, world);
+    this.journals.set(name, journal);
     if (world.match) this.matchers.push(world);
     return world;
   }
@@ -244,6 +250,9 @@ export class MockControl {
   private drop(name: string): void {
     this.store.dropNamespace(name);
     this.worlds.delete(name);
+    const journal = this.journals.get(name);
+    if (journal) this.journalBudget.close(journal);
+    this.journals.delete(name);
     this.matchers = this.matchers.filter((w) => w.name !== name);
   }
 }

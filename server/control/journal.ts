@@ -1,5 +1,7 @@
-// The request journal: every request to the service, kept in memory in a bounded ring (oldest
-// dropped), so QA can verify what the system under test sent without the disk ever filling up.
+// The request journal: every request to the service, kept in memory, one journal per namespace,
+// so QA can verify what the system under test sent. JOURNAL_LIMIT bounds the entries of all
+// journals together (memory must not grow with the number of namespaces): past it, the oldest
+// entry of the journal holding the most goes, so a busy namespace cannot empty a quiet one's.
 import { ActivityMetadata } from '../batches/model';
 import type { JournalEntry } from '../schemas/types';
 
@@ -19,20 +21,58 @@ export interface JournalQuery {
  * of parsed values that would keep the whole request body alive (V8 shares substrings). */
 type Stored = Omit<JournalEntry, 'seq' | 'time' | 'metadata'> & { seq: number; metadataJson: string | null };
 
+/** The entries every journal may hold together, and the journals sharing them. */
+export class JournalBudget {
+  private total = 0;
+  private readonly journals = new Set<Journal>();
+
+  constructor(readonly limit: number) {}
+
+  /** A new journal drawing on this budget; `close()` it when its namespace goes. */
+  open(): Journal {
+    const journal = new Journal(this);
+    this.journals.add(journal);
+    return journal;
+  }
+
+  close(journal: Journal): void {
+    journal.clear();
+    this.journals.delete(journal);
+  }
+
+  /** Called by a journal that has just added one entry. */
+  added(by: Journal): void {
+    if (++this.total <= this.limit) return;
+    // Over budget: the adding journal gives up its oldest if it holds at least a fair share
+    // (the steady state under load), else the largest journal does.
+    let victim = by;
+    if (by.size * this.journals.size < this.limit) {
+      for (const j of this.journals) if (j.size > victim.size) victim = j;
+    }
+    victim.dropOldest();
+  }
+
+  removed(n: number): void {
+    this.total -= n;
+  }
+}
+
 export class Journal {
-  private ring: (Stored | undefined)[];
-  private head = 0;
-  private count = 0;
+  /** Oldest first, from `start` on (dropped entries before it are cleared now and then). */
+  private entries: (Stored | undefined)[] = [];
+  private start = 0;
   private seq = 0;
   private dropped = 0;
 
-  constructor(private capacity: number) {
-    this.ring = new Array(capacity);
+  constructor(private readonly budget: JournalBudget) {}
+
+  get size(): number {
+    return this.entries.length - this.start;
   }
 
   /** `time` is derived from timeMs when read, so recording stays cheap on the hot path. */
   add(entry: Omit<JournalEntry, 'seq' | 'time'>): void {
-    if (this.capacity === 0) return;
+    if (this.budget.limit === 0) return;
     // An explicit literal (no rest/spread): every entry gets the same compact hidden class.
     const e: Stored = {
       seq: ++this.seq,
@@ -50,16 +90,25 @@ export class Journal {
       transportFault: entry.transportFault,
       durationMs: entry.durationMs,
     };
-    this.ring[(this.head + this.count) % this.capacity] = e;
-    if (this.count < this.capacity) this.count++;
-    else {
-      this.head = (this.head + 1) % this.capacity;
-      this.dropped++;
+    this.entries.push(e);
+    this.budget.added(this);
+  }
+
+  /** Drops the oldest entry (the budget is spent). */
+  dropOldest(): void {
+    if (this.size === 0) return;
+    this.entries[this.start++] = undefined;
+    this.dropped++;
+    this.budget.removed(1);
+    // Compact now and then: amortised O(1), and dropped entries do not linger.
+    if (this.start >= 1024 && this.start * 2 >= this.entries.length) {
+      this.entries = this.entries.slice(this.start);
+      this.start = 0;
     }
   }
 
-  private *entries(): Generator<Stored> {
-    for (let i = 0; i < this.count; i++) yield this.ring[(this.head + i) % this.capacity]!;
+  private *stored(): Generator<Stored> {
+    for (let i = this.start; i < this.entries.length; i++) yield this.entries[i]!;
   }
 
   private static matches(e: Stored, q: JournalQuery): boolean {
@@ -74,7 +123,7 @@ export class Journal {
   /** Oldest first; `limit` keeps the newest N of the matches. */
   query(q: JournalQuery = {}): JournalEntry[] {
     const out: JournalEntry[] = [];
-    for (const e of this.entries()) {
+    for (const e of this.stored()) {
       if (!Journal.matches(e, q)) continue;
       const { metadataJson, ...rest } = e;
       out.push({ ...rest, time: new Date(e.timeMs).toISOString(), metadata: metadataJson === null ? null : (JSON.parse(metadataJson) as ActivityMetadata) });
@@ -84,18 +133,18 @@ export class Journal {
 
   countMatching(q: JournalQuery = {}): number {
     let n = 0;
-    for (const e of this.entries()) if (Journal.matches(e, q)) n++;
+    for (const e of this.stored()) if (Journal.matches(e, q)) n++;
     return n;
   }
 
   stats() {
-    return { size: this.count, capacity: this.capacity, dropped: this.dropped };
+    return { size: this.size, capacity: this.budget.limit, dropped: this.dropped };
   }
 
   clear(): void {
-    this.ring = new Array(this.capacity);
-    this.head = 0;
-    this.count = 0;
+    this.budget.removed(this.size);
+    this.entries = [];
+    this.start = 0;
     this.dropped = 0;
   }
 }
