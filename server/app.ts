@@ -64,7 +64,13 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   };
   const delivery = new Delivery((ruleId) => control.draw(ruleId), onError);
   const logRequest = requestLogger(logger, config.logPretty);
-  const asmx = createAsmxHandler({ batches, description, bodyLimitBytes: config.bodyLimitBytes, decide: (sr) => control.decide(sr) });
+  const asmx = createAsmxHandler({
+    batches,
+    description,
+    bodyLimitBytes: config.bodyLimitBytes,
+    decide: (sr) => control.decide(sr),
+    customErrors: config.customErrors,
+  });
   const admin = lazyAdminHandler({
     control,
     adminToken: config.adminToken,

@@ -6,6 +6,9 @@ import { ConfigError } from './errors';
 
 export { ConfigError };
 
+/** ASP.NET's customErrors as callers see it: On is what a remote caller gets, Off what a local developer gets. */
+export type CustomErrorsMode = 'On' | 'Off';
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -31,6 +34,7 @@ export interface Config {
   headersTimeoutMs: number;
   shutdownGraceMs: number;
   corsOrigin: string | null;
+  customErrors: CustomErrorsMode;
 }
 
 
@@ -58,6 +62,13 @@ const bool = (raw: string, name: string): boolean => {
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
   throw bad(name, raw, 'is not a boolean (true/false)');
+};
+
+const customErrors = (raw: string, name: string): CustomErrorsMode => {
+  const v = raw.trim().toLowerCase();
+  if (v === 'on') return 'On';
+  if (v === 'off') return 'Off';
+  throw bad(name, raw, 'is not On or Off');
 };
 
 const text = (raw: string): string => raw;
@@ -133,6 +144,13 @@ export const SETTINGS = [
   setting('headersTimeoutMs', 'HEADERS_TIMEOUT_MS', 'time allowed to receive request headers', int(1000, 3_600_000), 10_000),
   setting('shutdownGraceMs', 'SHUTDOWN_GRACE_MS', 'time in-flight requests get at shutdown', int(0, 60_000), 3000),
   setting('corsOrigin', 'ADMIN_CORS_ORIGIN', 'origin allowed to call /__admin from a browser', text, null),
+  setting(
+    'customErrors',
+    'CUSTOM_ERRORS',
+    'On: errors as a remote caller of ASMX sees them; Off: with .NET exception types and stack traces',
+    customErrors,
+    'On',
+  ),
 ] as const;
 
 const flagOf = (env: string) => '--' + env.toLowerCase().replace(/_/g, '-');

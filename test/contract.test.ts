@@ -188,9 +188,11 @@ describe('HTTP GET and POST bindings', () => {
     });
   }
 
+  const wrongCase = (name: string) =>
+    `Invalid method name &#39;${name}&#39;,  method names are case sensitive.   The method name &#39;GetStatus&#39; with the same name but different casing was found.\r\nParameter name: methodName`;
   const invalid: [string, string, string][] = [
-    ['GET', '/getstatus', 'getstatus Web Service method name is not valid.'],
-    ['GET', '/GETSTATUS', 'GETSTATUS Web Service method name is not valid.'],
+    ['GET', '/getstatus', wrongCase('getstatus')],
+    ['GET', '/GETSTATUS', wrongCase('GETSTATUS')],
     ['GET', '/FileBatch', 'FileBatch Web Service method name is not valid.'],
     ['POST', '/FileBatch', 'FileBatch Web Service method name is not valid.'],
     ['GET', '/Nope', 'Nope Web Service method name is not valid.'],

@@ -12,12 +12,14 @@ import {
   CONTENT_TYPE_SOAP11,
   CONTENT_TYPE_SOAP12,
   CONTENT_TYPE_TEXT,
+  Operation,
   SERVICE_PATH_LOWER,
   SoapVersion,
 } from './constants';
-import { parseInt64 } from './decode';
+import { ValueError, parseInt64 } from './decode';
+import { CustomErrors, DotNetException, FRAMES, T, argumentMessage, dotnetException, errorText } from './dotnet';
 import { SoapRequestInfo, parseMediaType, readSoapRequest } from './envelope';
-import { BodyTooLarge, HttpStatusError, SoapFault, VersionedFault, faultForError, processingFailed, renderFault } from './faults';
+import { BodyTooLarge, HttpStatusError, SoapFault, VersionedFault, methodException, operationFault, renderFault } from './faults';
 import { helpPage } from './help';
 import { batchOutputDocument, fileBatchResponse, getStatusResponse } from './responses';
 import { ServiceDescription } from './wsdl';
@@ -31,25 +33,21 @@ export interface AsmxOptions {
   bodyLimitBytes: number;
   /** The control core's rules and profile checks for a request the adapter understood. */
   decide(req: ServiceRequest): Decision;
+  /**
+   * ASP.NET's customErrors as the caller sees it: 'On' (the default) is what a remote caller gets,
+   * 'Off' what a local caller of a development server gets (exception types and stack traces).
+   */
+  customErrors?: CustomErrors;
 }
 
 /** A request answered without reaching an operation (refused, or a document like the WSDL). */
 const answered = (reply: Reply, error: string | null = null): Ending => ({ reply, decision: null, resultStatus: null, error });
 const emptyReply = (status: number): Reply => ({ status, contentType: null, cacheControl: CACHE_ERROR, body: '' });
-const textError = (message: string, status = 500): Reply => ({
-  status,
-  contentType: CONTENT_TYPE_TEXT,
-  cacheControl: CACHE_ERROR,
-  body: `System.InvalidOperationException: ${message}`,
-});
 const xmlOk = (contentType: string, body: string): Reply => ({ status: 200, contentType, cacheControl: CACHE_OK, body });
 const soapContentType = (v: SoapVersion) => (v === '1.1' ? CONTENT_TYPE_SOAP11 : CONTENT_TYPE_SOAP12);
-const faultReply = (v: SoapVersion, f: SoapFault): Reply => ({
-  status: 500,
-  contentType: soapContentType(v),
-  cacheControl: CACHE_ERROR,
-  body: renderFault(v, f.code, f.message, f.detail),
-});
+
+/** The operations the HTTP GET and POST bindings offer (FileBatch takes complex types: SOAP only). */
+const HTTP_OPERATIONS: readonly Operation[] = ['GetStatus'];
 
 /** Whether a URL path belongs to the service; returns the part after `.asmx` ('' for the service itself). */
 export function matchServicePath(pathname: string): string | null {
@@ -85,6 +83,23 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 /** The adapter: one request under the .asmx path in, its Exchange and Reply out (nothing written). */
 export function createAsmxHandler(opts: AsmxOptions) {
   const { batches, description } = opts;
+  const customErrors: CustomErrors = opts.customErrors ?? 'On';
+
+  /** ASMX's text/plain error: every message HTML-encoded, and a line end (StreamWriter.WriteLine). */
+  const textError = (e: DotNetException, cacheControl: string, status = 500): Reply => ({
+    status,
+    contentType: CONTENT_TYPE_TEXT,
+    cacheControl,
+    body: errorText(e, customErrors, true) + '\r\n',
+  });
+  const faultReply = (v: SoapVersion, f: SoapFault, cacheControl: string): Reply => ({
+    status: 500,
+    contentType: soapContentType(v),
+    cacheControl,
+    body: renderFault(v, f.code, errorText(f.exception, customErrors, false), f.detail),
+  });
+  const tooLarge = () =>
+    answered(textError(dotnetException(T.http, 'Maximum request length exceeded.', null), CACHE_ERROR, 413), 'body too large');
 
   function serviceUrl(req: IncomingMessage, pathname: string, rest: string): string {
     const host = req.headers.host ?? `localhost:${req.socket.localPort ?? 80}`;
@@ -95,16 +110,19 @@ export function createAsmxHandler(opts: AsmxOptions) {
   function perform(sr: ServiceRequest, version: SoapVersion | null): Ending {
     const decision = opts.decide(sr);
     const refusal = decision.refuse;
+    const op = sr.operation!;
     if (refusal?.kind === 'httpStatus') {
       const reply: Reply = { status: refusal.status, contentType: refusal.contentType, cacheControl: CACHE_ERROR, body: refusal.body };
       return { reply, decision, resultStatus: `http ${refusal.status}`, error: null };
     }
+    // A scripted fault is what the web method throws.
     if (refusal?.kind === 'soapFault') {
-      const fault = refusal.code === 'Server' ? processingFailed(refusal.message) : new SoapFault('Client', refusal.message);
-      return { reply: version ? faultReply(version, fault) : textError(fault.message), decision, resultStatus: 'fault', error: null };
+      const thrown = dotnetException(refusal.code === 'Client' ? T.soap : T.exception, refusal.message, FRAMES.operation(op));
+      const reply = version ? faultReply(version, operationFault(refusal.code, thrown), CACHE_ERROR) : textError(thrown, CACHE_ERROR);
+      return { reply, decision, resultStatus: 'fault', error: null };
     }
     try {
-      if (sr.operation === 'FileBatch') {
+      if (op === 'FileBatch') {
         const id = batches.submit(sr.fileBatch!, sr.metadata, decision.effects);
         sr.batchId = id;
         return { reply: xmlOk(soapContentType(version!), fileBatchResponse(version!, id)), decision, resultStatus: 'created', error: null };
@@ -116,9 +134,11 @@ export function createAsmxHandler(opts: AsmxOptions) {
       return { reply, decision, resultStatus: status.status, error: null };
     } catch (err) {
       // The core's typed errors, as the web method would report them; anything else is a 500.
-      const fault = faultForError(err);
-      if (!fault) throw err;
-      return { reply: version ? faultReply(version, fault) : textError(fault.message), decision, resultStatus: 'fault', error: fault.message };
+      const thrown = methodException(err, op);
+      if (!thrown) throw err;
+      if (!version) return { reply: textError(thrown.exception, CACHE_ERROR), decision, resultStatus: 'fault', error: thrown.exception.message };
+      const fault = operationFault(thrown.code, thrown.exception);
+      return { reply: faultReply(version, fault, CACHE_ERROR), decision, resultStatus: 'fault', error: fault.message };
     }
   }
 
@@ -142,11 +162,26 @@ export function createAsmxHandler(opts: AsmxOptions) {
       sr.operation = info.operation ?? null;
       sr.soapAction = info.soapAction ?? null;
       sr.metadata = info.metadata ?? null;
-      if (err instanceof BodyTooLarge) return answered(textError('Maximum request length exceeded.', 413), 'body too large');
+      if (err instanceof BodyTooLarge) return tooLarge();
       if (err instanceof HttpStatusError) return answered(emptyReply(err.status), err.message);
-      if (err instanceof VersionedFault) return answered(faultReply(err.version, err.fault), err.message);
+      if (err instanceof VersionedFault) return answered(faultReply(err.version, err.fault, CACHE_ERROR), err.message);
       throw err;
     }
+  }
+
+  /** HTTP GET/POST `/{name}`: the method name is checked first, case-sensitively, as HttpServerProtocol does. */
+  function methodNameRefusal(name: string): Ending {
+    const lower = name.toLowerCase();
+    const real = HTTP_OPERATIONS.find((op) => op.toLowerCase() === lower);
+    if (real === undefined) {
+      const e = dotnetException(T.invalidOperation, `${name} Web Service method name is not valid.`, FRAMES.httpInitialize);
+      return answered(textError(e, CACHE_ERROR), 'unknown method name');
+    }
+    const message = argumentMessage(
+      `Invalid method name '${name}',  method names are case sensitive.   The method name '${real}' with the same name but different casing was found.`,
+      'methodName',
+    );
+    return answered(textError(dotnetException(T.argument, message, FRAMES.httpInitialize), CACHE_ERROR), 'method name in the wrong letter case');
   }
 
   async function handleHttpMethod(
@@ -156,7 +191,7 @@ export function createAsmxHandler(opts: AsmxOptions) {
     sr: ServiceRequest,
   ): Promise<Ending> {
     sr.protocol = req.method === 'POST' ? 'httppost' : 'httpget';
-    if (method !== 'GetStatus') return answered(textError(`${method} Web Service method name is not valid.`), 'unknown method');
+    if (method !== 'GetStatus') return methodNameRefusal(method);
     sr.operation = 'GetStatus';
     let params = query;
     if (req.method === 'POST') {
@@ -164,14 +199,17 @@ export function createAsmxHandler(opts: AsmxOptions) {
       try {
         body = await readBody(req, opts.bodyLimitBytes);
       } catch (err) {
-        if (err instanceof BodyTooLarge) return answered(textError('Maximum request length exceeded.', 413), 'body too large');
+        if (err instanceof BodyTooLarge) return tooLarge();
         throw err;
       }
       const media = parseMediaType(req.headers['content-type']);
       if (media && media.type !== 'application/x-www-form-urlencoded') {
-        return answered(textError(`Request format is invalid: ${req.headers['content-type']}.`), 'bad content type');
+        const e = dotnetException(T.invalidOperation, `Request format is invalid: ${req.headers['content-type']}.`, FRAMES.httpReadParameters);
+        return answered(textError(e, CACHE_ERROR), 'bad content type');
       }
-      if (!media && body.length > 0) return answered(textError('Request format is invalid: .'), 'no content type');
+      if (!media && body.length > 0) {
+        return answered(textError(dotnetException(T.invalidOperation, 'Request format is invalid: .', FRAMES.httpReadParameters), CACHE_ERROR), 'no content type');
+      }
       params = new URLSearchParams(body.toString('utf8'));
     }
     // Mock extension: real ASMX cannot carry the SOAP header over HTTP GET/POST, so the id may come as a parameter.
@@ -179,8 +217,15 @@ export function createAsmxHandler(opts: AsmxOptions) {
     if (raw !== null && raw !== '') {
       try {
         sr.batchId = parseInt64(raw);
-      } catch {
-        return answered(textError(`Cannot convert ${raw} to System.Int64.`), 'bad id parameter');
+      } catch (err) {
+        if (!(err instanceof ValueError)) throw err;
+        const e = dotnetException(
+          T.argument,
+          argumentMessage(`Cannot convert ${raw} to System.Int64.`, 'type'),
+          FRAMES.httpReadParameters,
+          dotnetException(err.type, err.message, err.frames),
+        );
+        return answered(textError(e, CACHE_ERROR), 'bad id parameter');
       }
     }
     return perform(sr, null);
@@ -223,7 +268,8 @@ export function createAsmxHandler(opts: AsmxOptions) {
     } else if (rest !== '' && (req.method === 'GET' || req.method === 'POST')) {
       outcome = await handleHttpMethod(req, rest.slice(1), url.searchParams, sr);
     } else {
-      outcome = answered(textError(`Request format is unrecognized for method ${req.method}.`, 405), 'method not allowed');
+      const e = dotnetException(T.http, `Request format is unrecognized for method ${req.method}.`, FRAMES.handlerFactory);
+      outcome = answered(textError(e, CACHE_ERROR, 405), 'method not allowed');
     }
     // Filled in place (no spread copies): this runs for every request.
     const ex = sr as Served;

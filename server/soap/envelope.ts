@@ -3,7 +3,8 @@
 import { ActivityMetadata, FileBatchRequest } from '../batches/model';
 import { API_NS, Operation, SOAP11_ENV, SOAP12_ENV, SoapVersion, isOperation, soapActionOf } from './constants';
 import { decodeActivityMetadata, decodeFileBatch } from './decode';
-import { HttpStatusError, SoapFault, VersionedFault, unreadable, unreadableAt } from './faults';
+import { FRAMES, T, dotnetException } from './dotnet';
+import { HttpStatusError, SoapFault, VersionedFault, soapException, unreadable, unreadableAt } from './faults';
 import { XmlElement, XmlSyntaxError, attr, parseXml } from './xml';
 
 export interface MediaType {
@@ -73,7 +74,7 @@ const ACTION_TO_OPERATION = new Map<string, Operation>([
 ]);
 
 function unrecognizedAction(value: string): SoapFault {
-  return new SoapFault('Client', `Server did not recognize the value of HTTP Header SOAPAction: ${value}.`);
+  return soapException('Client', `Server did not recognize the value of HTTP Header SOAPAction: ${value}.`, FRAMES.route11);
 }
 
 const ACTION_REQUIRED = 'Unable to handle request without a valid action parameter. Please supply a valid soap action.';
@@ -88,8 +89,8 @@ function route(transport: SoapVersion, action: string | undefined, bodyElement: 
   if (byAction) return byAction;
   if (transport === '1.1' && action !== undefined) throw unrecognizedAction(action);
   if (bodyElement && bodyElement.ns === API_NS && isOperation(bodyElement.local)) return bodyElement.local;
-  if (action === undefined) throw new SoapFault('Client', ACTION_REQUIRED);
-  throw new SoapFault('Client', `Unable to handle request. The action '${action}' was not recognized.`);
+  if (action === undefined) throw soapException('Client', ACTION_REQUIRED, FRAMES.route12);
+  throw soapException('Client', `Unable to handle request. The action '${action}' was not recognized.`, FRAMES.route12);
 }
 
 /** The SOAPAction header's value, quotes removed (ASMX accepts it quoted or bare). */
@@ -129,9 +130,10 @@ export function readSoapRequest(
     const expected = v === '1.1' ? SOAP11_ENV : SOAP12_ENV;
     throw new VersionedFault(
       v,
-      new SoapFault(
+      soapException(
         'VersionMismatch',
         `Possible SOAP version mismatch: Envelope namespace ${envNs} was unexpected. Expecting ${expected}.`,
+        FRAMES.versionMismatch,
       ),
     );
   }
@@ -143,7 +145,7 @@ export function readSoapRequest(
   try {
     const header = root.children.find((c) => c.ns === envNs && c.local === 'Header');
     const bodyEl = root.children.find((c) => c.ns === envNs && c.local === 'Body');
-    if (!bodyEl) throw unreadable('The SOAP message has no Body element.');
+    if (!bodyEl) throw unreadable(dotnetException(T.invalidOperation, 'The SOAP message has no Body element.', FRAMES.readParameters));
     const first = bodyEl.children[0];
     const operation = route(transport, action, first);
     info.operation = operation;
@@ -153,7 +155,8 @@ export function readSoapRequest(
       if (h.ns === API_NS && h.local === 'ActivityMetadata') {
         if (metadata === null) metadata = decodeActivityMetadata(h);
       } else if (truthy(attr(h, envNs, 'mustUnderstand'))) {
-        throw new SoapFault('MustUnderstand', `SOAP header ${h.qname} was not understood.`, false);
+        const e = dotnetException(T.soapHeader, `SOAP header ${h.qname} was not understood.`, FRAMES.mustUnderstand);
+        throw new SoapFault('MustUnderstand', e, false);
       }
     }
     info.metadata = metadata;
@@ -161,7 +164,7 @@ export function readSoapRequest(
     if (!first || first.ns !== API_NS || first.local !== operation) {
       const where = first ?? bodyEl;
       const what = first ? `<${first.local} xmlns='${first.ns}'> was not expected.` : `<${operation} xmlns='${API_NS}'> was expected.`;
-      throw unreadableAt(where.line, where.col, what);
+      throw unreadableAt(where.line, where.col, dotnetException(T.invalidOperation, what, FRAMES.deserialize));
     }
     return { version, operation, metadata, fileBatch: operation === 'FileBatch' ? decodeFileBatch(first) : null };
   } catch (err) {
