@@ -14,6 +14,7 @@ import { exchangeHandler } from './http/exchanges';
 import { createListener, failRequest } from './http/listener';
 import { requestLine } from './http/request-log';
 import { Logger, requestLogger } from './log/logger';
+import { createApplicationHandler, matchApplicationPath } from './soap/application';
 import { createAsmxHandler, matchServicePath } from './soap/asmx';
 import { ServiceDescription, loadServiceDescription } from './soap/wsdl';
 
@@ -93,6 +94,8 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
           onError,
         }),
       },
+      // The rest of the IIS application (an unknown .asmx, its root): ASP.NET's 404 page.
+      { match: matchApplicationPath, handle: createApplicationHandler() },
       { match: matchAdminPath, handle: (req, res) => admin(req, res) },
     ],
   });

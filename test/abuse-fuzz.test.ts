@@ -4,7 +4,8 @@
 // Invariants: the process stays up; every request gets a complete answer within 5 s; the status is
 // one the protocol allows on that path; 400/415 bodies are empty; a 500 on the SOAP endpoint is a
 // well-formed SOAP fault of the request's version with the right content type (text/plain 500s
-// only on the HTTP GET/POST method paths); nothing stored changes except through a 200 FileBatch.
+// only on the HTTP GET/POST method paths, HTML error pages for other verbs and JSON); nothing
+// stored changes except through a 200 FileBatch.
 // Replay: FUZZ_SEED=<seed> FUZZ_RUNS=<cases> node --import tsx --test test/abuse-fuzz.test.ts
 import { Element } from '@xmldom/xmldom';
 import fc from 'fast-check';
@@ -382,9 +383,14 @@ function routeOf(req: Req): Route {
   if (!pathname.toLowerCase().startsWith(SERVICE_PATH.toLowerCase())) return 'notFound';
   const rest = pathname.slice(SERVICE_PATH.length);
   if (rest !== '' && !rest.startsWith('/')) return 'notFound';
-  if (rest === '') return req.method === 'GET' || req.method === 'HEAD' ? 'page' : req.method === 'POST' ? 'soap' : 'badMethod';
-  return req.method === 'GET' || req.method === 'POST' ? 'httpMethod' : 'badMethod';
+  // ASMX takes GET (documents) and POST (SOAP) on the .asmx, GET and POST of a method name after
+  // it; anything else is ASP.NET's HTML error page (405 on the .asmx, 500 after it).
+  if (rest === '') return req.method === 'GET' ? 'page' : req.method === 'POST' ? 'soap' : 'badMethod';
+  return (req.method === 'GET' || req.method === 'POST') && rest.length > 1 ? 'httpMethod' : 'badMethod';
 }
+
+/** The media type of the request, as the server reads it (lower case, no parameters). */
+const mediaTypeOf = (req: Req): string | null => req.headers['Content-Type']?.split(';')[0]!.trim().toLowerCase() || null;
 
 function transportOf(req: Req): Version | null | 'unknown' {
   const raw = req.headers['Content-Type'];
@@ -459,7 +465,7 @@ function judge(req: Req, a: Answer): string[] {
   const allowed: Record<Route, number[]> = {
     notFound: [404],
     page: [200],
-    badMethod: [405],
+    badMethod: [405, 500],
     soap: [200, 400, 413, 415, 500],
     httpMethod: [200, 400, 413, 415, 500],
   };
@@ -468,7 +474,16 @@ function judge(req: Req, a: Answer): string[] {
     return problems;
   }
   if ((a.status === 400 || a.status === 415) && a.body.length > 0) problems.push(`${a.status} with a non-empty body`);
-  if (head || a.status === 404 || a.status === 405 || a.status === 413 || route === 'page') return problems;
+  if (route === 'badMethod' && !head && a.headers['content-type'] !== 'text/html; charset=utf-8') problems.push(`error page with Content-Type ${a.headers['content-type']}`);
+  if (head || a.status === 404 || a.status === 405 || a.status === 413 || route === 'page' || route === 'badMethod') return problems;
+
+  // JSON goes to ASP.NET's script handler, whatever the path after the .asmx: its HTML error page.
+  if (req.method === 'POST' && mediaTypeOf(req) === 'application/json') {
+    if (a.status !== 500 || a.headers['content-type'] !== 'text/html; charset=utf-8') {
+      problems.push(`application/json answered ${a.status} ${a.headers['content-type']}, not the 500 HTML page`);
+    }
+    return problems;
+  }
 
   if (route === 'httpMethod') {
     if (a.status === 500 && !String(a.headers['content-type']).startsWith('text/plain')) {

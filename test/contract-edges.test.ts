@@ -130,6 +130,7 @@ describe('the edges: HTTP GET/POST method names (500 text/plain, private, CRLF)'
     ['POST', '/Nope', notValid('Nope')],
     ['GET', '/NoPe?x=1', notValid('NoPe')],
     ['GET', "/it's", notValid('it&#39;s')],
+    ['GET', '/Get%20Status', notValid('Get Status')],
     ['GET', '/GetStatus/x', notValid('GetStatus/x')],
     ['GET', '/getstatus', wrongCase('getstatus')],
     ['POST', '/getstatus', wrongCase('getstatus')],
@@ -153,14 +154,63 @@ describe('the edges: HTTP GET/POST method names (500 text/plain, private, CRLF)'
     mock.app.control.clearRequests();
     await raw(`${mock.serviceUrl}/getstatus`);
     await raw(`${mock.serviceUrl}/Nope`);
+    await raw(mock.serviceUrl, { method: 'PUT' });
     const items = mock.app.control.requests({}).items;
     assert.deepEqual(
       items.map((e) => [e.protocol, e.httpStatus, e.summary]),
       [
         ['httpget', 500, 'method name in the wrong letter case'],
         ['httpget', 500, 'unknown method name'],
+        [null, 405, 'method PUT not allowed'],
       ],
     );
+  });
+});
+
+
+describe('the edges: application/json goes to the script handler (500 HTML), whatever the envelope', () => {
+  const page = { status: 500, type: CT.html, cache: REFUSED, body: errorPage('') };
+  table([
+    ['a SOAP 1.1 envelope as application/json', soap11(soapAction('GetStatus'), gs11, 'application/json'), page],
+    ['a SOAP 1.2 envelope as application/json; charset=utf-8', soap11(null, gs12, 'application/json; charset=utf-8'), page],
+    ['a JSON body', soap11(null, '{"MasterWorkflowInstanceId":1}', 'application/json'), page],
+    ['an empty JSON request', soap11(null, '', 'application/json'), page],
+    ['JSON to an HTTP POST method path', { ...soap11(null, '{}', 'application/json'), path: `${SERVICE_PATH}/GetStatus` }, page],
+  ]);
+  it('nothing is stored', async () => {
+    const before = mock.app.batches.count();
+    await send(mock, soap11(soapAction('FileBatch'), envelope('1.1', fileBatchBody()), 'application/json'));
+    assert.equal(mock.app.batches.count(), before);
+  });
+});
+
+
+describe('the edges: other verbs and paths (ASP.NET HTML error pages, private)', () => {
+  const page = (status: number, message: string): Expect => ({ status, type: CT.html, cache: REFUSED, body: errorPage(message) });
+  const unrecognized = 'Request format is unrecognized.';
+  const ending = (rest: string) => `Request format is unrecognized for URL unexpectedly ending in '${rest}'.`;
+  table([
+    ['PUT on the .asmx: 405', { method: 'PUT', body: gs11 }, page(405, unrecognized)],
+    ['DELETE on the .asmx: 405', { method: 'DELETE' }, page(405, unrecognized)],
+    ['PATCH on the .asmx: 405', { method: 'PATCH' }, page(405, unrecognized)],
+    ['OPTIONS on the .asmx: 405', { method: 'OPTIONS' }, page(405, unrecognized)],
+    ['HEAD on the .asmx: 405, no body', { method: 'HEAD' }, { status: 405, type: CT.html, cache: REFUSED, body: '' }],
+    ['DELETE .asmx/GetStatus: 500', { method: 'DELETE', path: `${SERVICE_PATH}/GetStatus` }, page(500, ending('/GetStatus'))],
+    ['PUT .asmx/Nope: 500', { method: 'PUT', path: `${SERVICE_PATH}/Nope` }, page(500, ending('/Nope'))],
+    ['GET .asmx/ (trailing slash): 500', { path: `${SERVICE_PATH}/` }, page(500, ending('/'))],
+    ['POST .asmx/: 500', { method: 'POST', path: `${SERVICE_PATH}/`, body: '' }, page(500, ending('/'))],
+    ['an unknown .asmx under the application: 404', { path: '/SequenceServices/Nope.asmx' }, page(404, 'The resource cannot be found.')],
+    ['an unknown .asmx, POSTed: 404', { ...soap11(soapAction('GetStatus'), gs11), path: '/SequenceServices/other.asmx' }, page(404, 'The resource cannot be found.')],
+    ['a near miss of the service name: 404', { path: `${SERVICE_PATH}x?wsdl` }, page(404, 'The resource cannot be found.')],
+    ['the application root /SequenceServices/: 404', { path: '/SequenceServices/' }, page(404, 'The resource cannot be found.')],
+    ['the application root in another letter case: 404', { path: '/sequenceservices' }, page(404, 'The resource cannot be found.')],
+  ]);
+
+  it('outside /SequenceServices the answer is a plain 404', async () => {
+    for (const path of ['/', '/Other/coraOcrIntegration_v1.0.0.asmx', '/SequenceServicesX/']) {
+      const r = await raw(mock.origin + path);
+      assert.equal(r.status, 404, path);
+    }
   });
 });
 
@@ -214,6 +264,20 @@ describe('the edges: CUSTOM_ERRORS', () => {
       cache: REFUSED,
       body: isFault('1.2', 'soap:Receiver', /^System\.Web\.Services\.Protocols\.SoapException: Server was unable to process request\. ---> System\.Exception: robot exploded\n   at .*GetStatus\(\)/),
     });
+  });
+
+  it('Off, HTML error pages: the exception details and the stack trace; On: neither', async () => {
+    for (const [q, type] of [
+      [{ method: 'PUT' }, 'System.Web.HttpException'],
+      [{ method: 'DELETE', path: `${SERVICE_PATH}/GetStatus` }, 'System.InvalidOperationException'],
+      [soap11(null, '{}', 'application/json'), 'System.InvalidOperationException'],
+    ] as [Req, string][]) {
+      const [a, b] = await Promise.all([send(mock, q), send(off, q)]);
+      check(b, { status: a.status, type: CT.html, cache: REFUSED }, JSON.stringify(q));
+      assert.ok(b.body.includes(`Exception Details: </b>${type}: `), b.body);
+      assert.ok(b.body.includes('Stack Trace:'), b.body);
+      assert.ok(!a.body.includes('Stack Trace:') && !a.body.includes('Exception Details'), a.body);
+    }
   });
 
   it('successes are the same in both forms', async () => {

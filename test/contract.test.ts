@@ -325,7 +325,7 @@ describe('routing', () => {
     assertEnvelope('1.2', r.body);
   });
 
-  for (const ct of ['application/soap+xml; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/json']) {
+  for (const ct of ['application/soap+xml; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded']) {
     it(`a SOAP 1.1 envelope sent as ${ct} is a 415 with an empty body`, async () => {
       const r = await raw(mock.serviceUrl, { method: 'POST', headers: { 'Content-Type': ct, SOAPAction: soapAction('GetStatus') }, body: gs('1') });
       assert.equal(r.status, 415);

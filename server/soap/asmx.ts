@@ -1,5 +1,6 @@
-// The HTTP adapter for everything under the .asmx path: WSDL, disco, help page, SOAP 1.1/1.2 and
-// the HTTP GET/POST bindings. It translates wire <-> domain and nothing more.
+// The HTTP adapter for everything under the .asmx path: WSDL, disco, help page, SOAP 1.1/1.2, the
+// HTTP GET/POST bindings, and ASMX's refusals (faults, text/plain errors, ASP.NET's error pages for
+// verbs and paths no protocol takes). It translates wire <-> domain and nothing more.
 import type { IncomingMessage } from 'node:http';
 import { BatchService } from '../batches/service';
 import type { Decision, Exchange, ServiceRequest } from '../control/exchange';
@@ -9,6 +10,7 @@ import type { Reply } from '../http/reply';
 import {
   CACHE_ERROR,
   CACHE_OK,
+  CONTENT_TYPE_HTML,
   CONTENT_TYPE_SOAP11,
   CONTENT_TYPE_SOAP12,
   CONTENT_TYPE_TEXT,
@@ -18,8 +20,9 @@ import {
 } from './constants';
 import { ValueError, parseInt64 } from './decode';
 import { CustomErrors, DotNetException, FRAMES, T, argumentMessage, dotnetException, errorText } from './dotnet';
-import { SoapRequestInfo, parseMediaType, readSoapRequest } from './envelope';
-import { BodyTooLarge, HttpStatusError, SoapFault, VersionedFault, methodException, operationFault, renderFault } from './faults';
+import { SoapRequestInfo, parseMediaType, readSoapRequest, scriptHandlerRefusal } from './envelope';
+import { exceptionPage, unrecognizedRequestPage } from './errorpage';
+import { BodyTooLarge, ErrorPageError, HttpStatusError, SoapFault, VersionedFault, methodException, operationFault, renderFault } from './faults';
 import { helpPage } from './help';
 import { batchOutputDocument, fileBatchResponse, getStatusResponse } from './responses';
 import { ServiceDescription } from './wsdl';
@@ -42,9 +45,9 @@ export interface AsmxOptions {
 
 /** A request answered without reaching an operation (refused, or a document like the WSDL). */
 const answered = (reply: Reply, error: string | null = null): Ending => ({ reply, decision: null, resultStatus: null, error });
-const emptyReply = (status: number): Reply => ({ status, contentType: null, cacheControl: CACHE_ERROR, body: '' });
 const xmlOk = (contentType: string, body: string): Reply => ({ status: 200, contentType, cacheControl: CACHE_OK, body });
 const soapContentType = (v: SoapVersion) => (v === '1.1' ? CONTENT_TYPE_SOAP11 : CONTENT_TYPE_SOAP12);
+const emptyReply = (status: number): Reply => ({ status, contentType: null, cacheControl: CACHE_ERROR, body: '' });
 
 /** The operations the HTTP GET and POST bindings offer (FileBatch takes complex types: SOAP only). */
 const HTTP_OPERATIONS: readonly Operation[] = ['GetStatus'];
@@ -56,6 +59,16 @@ export function matchServicePath(pathname: string): string | null {
   const rest = pathname.slice(SERVICE_PATH_LOWER.length);
   if (rest === '' || rest.startsWith('/')) return rest;
   return null;
+}
+
+/** ASP.NET's PathInfo is URL-decoded. */
+function decodePath(s: string): string {
+  if (!s.includes('%')) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -165,6 +178,7 @@ export function createAsmxHandler(opts: AsmxOptions) {
       if (err instanceof BodyTooLarge) return tooLarge();
       if (err instanceof HttpStatusError) return answered(emptyReply(err.status), err.message);
       if (err instanceof VersionedFault) return answered(faultReply(err.version, err.fault, CACHE_ERROR), err.message);
+      if (err instanceof ErrorPageError) return answered(exceptionPage(err.status, err.exception, customErrors), 'application/json: ASP.NET script handler');
       throw err;
     }
   }
@@ -186,15 +200,18 @@ export function createAsmxHandler(opts: AsmxOptions) {
 
   async function handleHttpMethod(
     req: IncomingMessage,
-    method: string,
+    name: string,
     query: URLSearchParams,
     sr: ServiceRequest,
   ): Promise<Ending> {
-    sr.protocol = req.method === 'POST' ? 'httppost' : 'httpget';
-    if (method !== 'GetStatus') return methodNameRefusal(method);
+    const post = req.method === 'POST';
+    sr.protocol = post ? 'httppost' : 'httpget';
+    const media = post ? parseMediaType(req.headers['content-type']) : null;
+    if (media?.type === 'application/json') return answered(exceptionPage(500, scriptHandlerRefusal().exception, customErrors), 'application/json: ASP.NET script handler');
+    if (name !== 'GetStatus') return methodNameRefusal(name);
     sr.operation = 'GetStatus';
     let params = query;
-    if (req.method === 'POST') {
+    if (post) {
       let body: Buffer;
       try {
         body = await readBody(req, opts.bodyLimitBytes);
@@ -202,7 +219,6 @@ export function createAsmxHandler(opts: AsmxOptions) {
         if (err instanceof BodyTooLarge) return tooLarge();
         throw err;
       }
-      const media = parseMediaType(req.headers['content-type']);
       if (media && media.type !== 'application/x-www-form-urlencoded') {
         const e = dotnetException(T.invalidOperation, `Request format is invalid: ${req.headers['content-type']}.`, FRAMES.httpReadParameters);
         return answered(textError(e, CACHE_ERROR), 'bad content type');
@@ -231,6 +247,21 @@ export function createAsmxHandler(opts: AsmxOptions) {
     return perform(sr, null);
   }
 
+  /** GET of the .asmx: the WSDL, the discovery document or the help page. */
+  function describe(req: IncomingMessage, url: RequestTarget): Ending {
+    const q = url.search.slice(1).toLowerCase();
+    const base = serviceUrl(req, url.pathname, '');
+    if (q === 'wsdl' || q.startsWith('wsdl=')) return answered(xmlOk(CONTENT_TYPE_SOAP11, description.wsdl(base)));
+    if (q === 'disco') return answered(xmlOk(CONTENT_TYPE_SOAP11, description.disco(base)));
+    const op = url.searchParams.get('op');
+    return answered({
+      status: 200,
+      contentType: CONTENT_TYPE_HTML,
+      cacheControl: CACHE_OK,
+      body: helpPage(req.headers.host ?? 'localhost', url.pathname, op),
+    });
+  }
+
   return async function serveAsmx(req: IncomingMessage, url: RequestTarget, rest: string): Promise<Served> {
     // Created with every field, so its shape never changes as it is filled in.
     const sr: ServiceRequest & Omit<Exchange, keyof ServiceRequest> & { reply: Reply | undefined } = {
@@ -249,27 +280,18 @@ export function createAsmxHandler(opts: AsmxOptions) {
     };
     let outcome: Ending;
 
-    if (rest === '' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const q = url.search.slice(1).toLowerCase();
-      const base = serviceUrl(req, url.pathname, rest);
-      if (q === 'wsdl' || q.startsWith('wsdl=')) outcome = answered(xmlOk(CONTENT_TYPE_SOAP11, description.wsdl(base)));
-      else if (q === 'disco') outcome = answered(xmlOk(CONTENT_TYPE_SOAP11, description.disco(base)));
-      else {
-        const op = url.searchParams.get('op');
-        outcome = answered({
-          status: 200,
-          contentType: 'text/html; charset=utf-8',
-          cacheControl: CACHE_OK,
-          body: helpPage(req.headers.host ?? 'localhost', url.pathname, op),
-        });
-      }
-    } else if (rest === '' && req.method === 'POST') {
-      outcome = await handleSoap(req, sr);
-    } else if (rest !== '' && (req.method === 'GET' || req.method === 'POST')) {
-      outcome = await handleHttpMethod(req, rest.slice(1), url.searchParams, sr);
+    // As WebServiceHandlerFactory tries its protocols: SOAP (POST to the .asmx), HTTP GET/POST
+    // (a method name after it), discovery and documentation (GET of the .asmx; any other verb
+    // there is a 405); nothing else takes the request.
+    const method = req.method;
+    if (rest === '') {
+      if (method === 'POST') outcome = await handleSoap(req, sr);
+      else if (method === 'GET') outcome = describe(req, url);
+      else outcome = answered(unrecognizedRequestPage('', customErrors), `method ${method} not allowed`);
+    } else if (rest.length > 1 && (method === 'GET' || method === 'POST')) {
+      outcome = await handleHttpMethod(req, decodePath(rest.slice(1)), url.searchParams, sr);
     } else {
-      const e = dotnetException(T.http, `Request format is unrecognized for method ${req.method}.`, FRAMES.handlerFactory);
-      outcome = answered(textError(e, CACHE_ERROR, 405), 'method not allowed');
+      outcome = answered(unrecognizedRequestPage(decodePath(rest), customErrors), `unrecognized request format (${method} ${rest})`);
     }
     // Filled in place (no spread copies): this runs for every request.
     const ex = sr as Served;

@@ -4,7 +4,7 @@ import { ActivityMetadata, FileBatchRequest } from '../batches/model';
 import { API_NS, Operation, SOAP11_ENV, SOAP12_ENV, SoapVersion, isOperation, soapActionOf } from './constants';
 import { decodeActivityMetadata, decodeFileBatch } from './decode';
 import { FRAMES, T, dotnetException } from './dotnet';
-import { HttpStatusError, SoapFault, VersionedFault, soapException, unreadable, unreadableAt } from './faults';
+import { ErrorPageError, HttpStatusError, SoapFault, VersionedFault, soapException, unreadable, unreadableAt } from './faults';
 import { XmlElement, XmlSyntaxError, attr, parseXml } from './xml';
 
 export interface MediaType {
@@ -102,6 +102,12 @@ export function soapActionFromHeader(header: string | undefined): string | undef
 
 const truthy = (v: string | undefined): boolean => v === '1' || v === 'true';
 
+const SCRIPT_SERVICE_ONLY = 'Only Web services with a [ScriptService] attribute on the class definition can be called from script.';
+
+/** ASP.NET's script handler takes JSON before ASMX sees it, and refuses a service not marked [ScriptService]. */
+export const scriptHandlerRefusal = (): ErrorPageError =>
+  new ErrorPageError(500, dotnetException(T.invalidOperation, SCRIPT_SERVICE_ONLY, FRAMES.scriptHandler));
+
 export function readSoapRequest(
   contentType: string | undefined,
   soapActionHeader: string | undefined,
@@ -110,6 +116,7 @@ export function readSoapRequest(
 ): SoapCall {
   const media = parseMediaType(contentType);
   const transport = media ? TRANSPORT_VERSION[media.type] : undefined;
+  if (media?.type === 'application/json') throw scriptHandlerRefusal();
   if (!media || !transport) throw new HttpStatusError(415, `unsupported content type ${contentType ?? '(none)'}`);
   const action = transport === '1.1' ? soapActionFromHeader(soapActionHeader) : media.params['action'];
   if (action !== undefined) info.soapAction = action;

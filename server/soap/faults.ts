@@ -53,6 +53,16 @@ export class HttpStatusError extends Error {
   }
 }
 
+/** A request ASP.NET answers with its HTML error page (the exception is what the page reports). */
+export class ErrorPageError extends Error {
+  constructor(
+    readonly status: number,
+    readonly exception: DotNetException,
+  ) {
+    super(exception.message);
+  }
+}
+
 /** The request body is over BODY_LIMIT. */
 export class BodyTooLarge extends Error {}
 
