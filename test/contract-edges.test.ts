@@ -168,6 +168,121 @@ describe('the edges: HTTP GET/POST method names (500 text/plain, private, CRLF)'
 });
 
 
+describe('the edges: Content-Type of 400 and 415 (the SOAP version being handled; empty body)', () => {
+  table([
+    ['SOAP 1.1 malformed XML: 400 text/xml', soap11(soapAction('GetStatus'), malformed), { status: 400, type: CT['1.1'], cache: REFUSED, body: '' }],
+    ['SOAP 1.1 empty body: 400 text/xml', soap11(soapAction('GetStatus'), ''), { status: 400, type: CT['1.1'], cache: REFUSED, body: '' }],
+    [
+      'SOAP 1.1 invalid UTF-8: 400 text/xml',
+      soap11(soapAction('GetStatus'), Buffer.from([0x3c, 0x61, 0xff, 0x3e])),
+      { status: 400, type: CT['1.1'], cache: REFUSED, body: '' },
+    ],
+    ['SOAP 1.2 malformed XML: 400 application/soap+xml', soap12('GetStatus', malformed), { status: 400, type: CT['1.2'], cache: REFUSED, body: '' }],
+    ['SOAP 1.2 empty body: 400 application/soap+xml', soap12('GetStatus', ''), { status: 400, type: CT['1.2'], cache: REFUSED, body: '' }],
+    [
+      'a SOAP 1.1 envelope sent as application/soap+xml: 415 text/xml',
+      soap12('GetStatus', gs11),
+      { status: 415, type: CT['1.1'], cache: REFUSED, body: '' },
+    ],
+    ['a text/plain body: 415 text/xml', soap11(soapAction('GetStatus'), gs11, 'text/plain'), { status: 415, type: CT['1.1'], cache: REFUSED, body: '' }],
+    [
+      'a form body: 415 text/xml',
+      soap11(soapAction('GetStatus'), 'a=b', 'application/x-www-form-urlencoded'),
+      { status: 415, type: CT['1.1'], cache: REFUSED, body: '' },
+    ],
+    [
+      'an unknown charset for SOAP 1.1: 415 text/xml',
+      soap11(soapAction('GetStatus'), gs11, 'text/xml; charset=bogus'),
+      { status: 415, type: CT['1.1'], cache: REFUSED, body: '' },
+    ],
+    ['an unknown charset for SOAP 1.2: 415 application/soap+xml', soap12('GetStatus', gs12, 'bogus'), { status: 415, type: CT['1.2'], cache: REFUSED, body: '' }],
+  ]);
+});
+
+
+describe('the edges: Cache-Control (max-age=0 once the method call is reached, private before)', () => {
+  const header = `<x:Trace xmlns:x="urn:trace" soap:mustUnderstand="1">t</x:Trace>`;
+  table([
+    ['SOAP 1.1 success', soap11(soapAction('GetStatus'), gs11), { status: 200, type: CT['1.1'], cache: OK }],
+    ['SOAP 1.2 success', soap12('GetStatus', gs12), { status: 200, type: CT['1.2'], cache: OK }],
+    ['HTTP GET success', { path: `${SERVICE_PATH}/GetStatus` }, { status: 200, type: CT['1.1'], cache: OK }],
+    ['the WSDL', { path: `${SERVICE_PATH}?wsdl` }, { status: 200, type: CT['1.1'], cache: OK }],
+    ['the disco document', { path: `${SERVICE_PATH}?disco` }, { status: 200, type: CT['1.1'], cache: OK }],
+    ['the help page', {}, { status: 200, type: CT.html, cache: OK }],
+    [
+      'SOAP 1.1 MustUnderstand fault (raised after the method is chosen)',
+      soap11(soapAction('GetStatus'), envelope('1.1', getStatusBody, header)),
+      { status: 500, type: CT['1.1'], cache: OK, body: isFault('1.1', 'soap:MustUnderstand', 'SOAP header x:Trace was not understood.') },
+    ],
+    [
+      'SOAP 1.2 MustUnderstand fault',
+      soap12('GetStatus', envelope('1.2', getStatusBody, header)),
+      { status: 500, type: CT['1.2'], cache: OK, body: isFault('1.2', 'soap:MustUnderstand', 'SOAP header x:Trace was not understood.') },
+    ],
+    [
+      'SOAPAction fault',
+      soap11('"urn:nothing"', gs11),
+      { status: 500, type: CT['1.1'], cache: REFUSED, body: isFault('1.1', 'soap:Client', 'Server did not recognize the value of HTTP Header SOAPAction: urn:nothing.') },
+    ],
+    [
+      'SOAP 1.2 routing fault',
+      soap12(null, envelope('1.2', `<Nope xmlns="${API_NS}"/>`)),
+      { status: 500, type: CT['1.2'], cache: REFUSED, body: isFault('1.2', 'soap:Sender', /^Unable to handle request without a valid action parameter/) },
+    ],
+    [
+      'SOAP 1.2 envelope namespace mismatch',
+      soap12('GetStatus', '<Envelope xmlns="urn:x"><Body/></Envelope>'),
+      { status: 500, type: CT['1.2'], cache: REFUSED, body: isFault('1.2', 'soap:VersionMismatch', /^Possible SOAP version mismatch/) },
+    ],
+    [
+      'an unreadable parameter',
+      soap11(soapAction('FileBatch'), envelope('1.1', fileBatchBody({ TimeOut: 'soon' }))),
+      { status: 500, type: CT['1.1'], cache: REFUSED, body: isFault('1.1', 'soap:Client', /^Server was unable to read request\. ---> There is an error/) },
+    ],
+    [
+      'an unreadable header',
+      soap11(soapAction('GetStatus'), envelope('1.1', getStatusBody, metadataHeader('abc'))),
+      { status: 500, type: CT['1.1'], cache: REFUSED, body: isFault('1.1', 'soap:Client', /Input string was not in a correct format\.$/) },
+    ],
+    ['a media type refusal', soap11(soapAction('GetStatus'), gs11, 'text/plain'), { status: 415, type: CT['1.1'], cache: REFUSED }],
+    ['malformed XML', soap11(soapAction('GetStatus'), malformed), { status: 400, type: CT['1.1'], cache: REFUSED }],
+    ['a bad HTTP GET method name', { path: `${SERVICE_PATH}/Nope` }, { status: 500, type: CT.text, cache: REFUSED }],
+    ['a bad HTTP POST method name', { method: 'POST', path: `${SERVICE_PATH}/Nope`, body: '' }, { status: 500, type: CT.text, cache: REFUSED }],
+  ]);
+
+  describe('faults thrown by the operation', () => {
+    let scripted: RunningMock;
+    before(async () => {
+      scripted = await startMock();
+    });
+    after(() => scripted.close());
+    const cases: [string, Req, Expect][] = [
+      [
+        'SOAP 1.1 Server fault',
+        soap11(soapAction('GetStatus'), gs11),
+        { status: 500, type: CT['1.1'], cache: OK, body: isFault('1.1', 'soap:Server', 'Server was unable to process request. ---> robot exploded') },
+      ],
+      [
+        'SOAP 1.2 Server fault',
+        soap12('GetStatus', gs12),
+        { status: 500, type: CT['1.2'], cache: OK, body: isFault('1.2', 'soap:Receiver', 'Server was unable to process request. ---> robot exploded') },
+      ],
+      ['HTTP GET: the exception text', { path: `${SERVICE_PATH}/GetStatus` }, { status: 500, type: CT.text, cache: OK, body: 'robot exploded\r\n' }],
+    ];
+    for (const [label, q, e] of cases) {
+      it(label, async () => {
+        scripted.app.control.addRule({ match: { operation: 'GetStatus' }, times: 1, fault: { type: 'soapFault', code: 'Server', message: 'robot exploded' } });
+        check(await send(scripted, q), e, label);
+      });
+    }
+    it('a scripted Client fault over SOAP 1.1', async () => {
+      scripted.app.control.addRule({ match: { operation: 'GetStatus' }, times: 1, fault: { type: 'soapFault', code: 'Client', message: 'bad id' } });
+      check(await send(scripted, soap11(soapAction('GetStatus'), gs11)), { status: 500, type: CT['1.1'], cache: OK, body: isFault('1.1', 'soap:Client', 'bad id') });
+    });
+  });
+});
+
+
 describe('the edges: application/json goes to the script handler (500 HTML), whatever the envelope', () => {
   const page = { status: 500, type: CT.html, cache: REFUSED, body: errorPage('') };
   table([
@@ -261,7 +376,7 @@ describe('the edges: CUSTOM_ERRORS', () => {
     check(thrown, {
       status: 500,
       type: CT['1.2'],
-      cache: REFUSED,
+      cache: OK,
       body: isFault('1.2', 'soap:Receiver', /^System\.Web\.Services\.Protocols\.SoapException: Server was unable to process request\. ---> System\.Exception: robot exploded\n   at .*GetStatus\(\)/),
     });
   });

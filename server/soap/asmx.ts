@@ -47,7 +47,8 @@ export interface AsmxOptions {
 const answered = (reply: Reply, error: string | null = null): Ending => ({ reply, decision: null, resultStatus: null, error });
 const xmlOk = (contentType: string, body: string): Reply => ({ status: 200, contentType, cacheControl: CACHE_OK, body });
 const soapContentType = (v: SoapVersion) => (v === '1.1' ? CONTENT_TYPE_SOAP11 : CONTENT_TYPE_SOAP12);
-const emptyReply = (status: number): Reply => ({ status, contentType: null, cacheControl: CACHE_ERROR, body: '' });
+/** ASMX's bare 400 or 415: no body, but the Content-Type of the SOAP version it was handling. */
+const emptyReply = (status: number, v: SoapVersion): Reply => ({ status, contentType: soapContentType(v), cacheControl: CACHE_ERROR, body: '' });
 
 /** The operations the HTTP GET and POST bindings offer (FileBatch takes complex types: SOAP only). */
 const HTTP_OPERATIONS: readonly Operation[] = ['GetStatus'];
@@ -128,10 +129,10 @@ export function createAsmxHandler(opts: AsmxOptions) {
       const reply: Reply = { status: refusal.status, contentType: refusal.contentType, cacheControl: CACHE_ERROR, body: refusal.body };
       return { reply, decision, resultStatus: `http ${refusal.status}`, error: null };
     }
-    // A scripted fault is what the web method throws.
+    // A scripted fault is what the web method throws: ASMX has chosen the method and set its cache policy.
     if (refusal?.kind === 'soapFault') {
       const thrown = dotnetException(refusal.code === 'Client' ? T.soap : T.exception, refusal.message, FRAMES.operation(op));
-      const reply = version ? faultReply(version, operationFault(refusal.code, thrown), CACHE_ERROR) : textError(thrown, CACHE_ERROR);
+      const reply = version ? faultReply(version, operationFault(refusal.code, thrown), CACHE_OK) : textError(thrown, CACHE_OK);
       return { reply, decision, resultStatus: 'fault', error: null };
     }
     try {
@@ -149,9 +150,9 @@ export function createAsmxHandler(opts: AsmxOptions) {
       // The core's typed errors, as the web method would report them; anything else is a 500.
       const thrown = methodException(err, op);
       if (!thrown) throw err;
-      if (!version) return { reply: textError(thrown.exception, CACHE_ERROR), decision, resultStatus: 'fault', error: thrown.exception.message };
+      if (!version) return { reply: textError(thrown.exception, CACHE_OK), decision, resultStatus: 'fault', error: thrown.exception.message };
       const fault = operationFault(thrown.code, thrown.exception);
-      return { reply: faultReply(version, fault, CACHE_ERROR), decision, resultStatus: 'fault', error: fault.message };
+      return { reply: faultReply(version, fault, CACHE_OK), decision, resultStatus: 'fault', error: fault.message };
     }
   }
 
@@ -176,8 +177,12 @@ export function createAsmxHandler(opts: AsmxOptions) {
       sr.soapAction = info.soapAction ?? null;
       sr.metadata = info.metadata ?? null;
       if (err instanceof BodyTooLarge) return tooLarge();
-      if (err instanceof HttpStatusError) return answered(emptyReply(err.status), err.message);
-      if (err instanceof VersionedFault) return answered(faultReply(err.version, err.fault, CACHE_ERROR), err.message);
+      if (err instanceof HttpStatusError) return answered(emptyReply(err.status, err.version), err.message);
+      if (err instanceof VersionedFault) {
+        // MustUnderstand is raised after the method is chosen, when ASMX has set its cache policy.
+        const cache = err.fault.code === 'MustUnderstand' ? CACHE_OK : CACHE_ERROR;
+        return answered(faultReply(err.version, err.fault, cache), err.message);
+      }
       if (err instanceof ErrorPageError) return answered(exceptionPage(err.status, err.exception, customErrors), 'application/json: ASP.NET script handler');
       throw err;
     }

@@ -48,7 +48,8 @@ const TRANSPORT_VERSION: Record<string, SoapVersion> = { 'text/xml': '1.1', 'app
 
 const decoders = new Map<string, InstanceType<typeof TextDecoder>>();
 
-function decodeBody(body: Buffer, charset: string | undefined): string {
+/** The body as text; `version` is the SOAP version being handled (a refusal carries its Content-Type). */
+function decodeBody(body: Buffer, charset: string | undefined, version: SoapVersion): string {
   let label = (charset ?? 'utf-8').toLowerCase();
   if (label === 'us-ascii' || label === 'ascii') label = 'utf-8';
   let decoder = decoders.get(label);
@@ -57,14 +58,14 @@ function decodeBody(body: Buffer, charset: string | undefined): string {
       // ignoreBOM: the parser sees the BOM and allows exactly one, as a conformant reader does.
       decoder = new TextDecoder(label, { fatal: true, ignoreBOM: true });
     } catch {
-      throw new HttpStatusError(415, `unsupported charset ${charset}`);
+      throw new HttpStatusError(415, version, `unsupported charset ${charset}`);
     }
     if (decoders.size < 32) decoders.set(label, decoder);
   }
   try {
     return decoder.decode(body);
   } catch {
-    throw new HttpStatusError(400, `body is not valid ${label}`);
+    throw new HttpStatusError(400, version, `body is not valid ${label}`);
   }
 }
 
@@ -117,16 +118,16 @@ export function readSoapRequest(
   const media = parseMediaType(contentType);
   const transport = media ? TRANSPORT_VERSION[media.type] : undefined;
   if (media?.type === 'application/json') throw scriptHandlerRefusal();
-  if (!media || !transport) throw new HttpStatusError(415, `unsupported content type ${contentType ?? '(none)'}`);
+  if (!media || !transport) throw new HttpStatusError(415, '1.1', `unsupported content type ${contentType ?? '(none)'}`);
   const action = transport === '1.1' ? soapActionFromHeader(soapActionHeader) : media.params['action'];
   if (action !== undefined) info.soapAction = action;
-  if (body.length === 0) throw new HttpStatusError(400, 'empty body');
+  if (body.length === 0) throw new HttpStatusError(400, transport, 'empty body');
 
   let root: XmlElement;
   try {
-    root = parseXml(decodeBody(body, media.params['charset']));
+    root = parseXml(decodeBody(body, media.params['charset'], transport));
   } catch (err) {
-    if (err instanceof XmlSyntaxError) throw new HttpStatusError(400, `malformed XML: ${err.message}`);
+    if (err instanceof XmlSyntaxError) throw new HttpStatusError(400, transport, `malformed XML: ${err.message}`);
     throw err;
   }
 
@@ -144,9 +145,9 @@ export function readSoapRequest(
       ),
     );
   }
-  // A 1.1 envelope cannot travel as application/soap+xml (ASMX: 415); a 1.2 envelope sent as
-  // text/xml is answered in 1.2, the version of the envelope.
-  if (transport === '1.2' && version === '1.1') throw new HttpStatusError(415, 'SOAP 1.1 envelope sent as application/soap+xml');
+  // A 1.1 envelope cannot travel as application/soap+xml (ASMX: 415, answered as SOAP 1.1, the
+  // version it read); a 1.2 envelope sent as text/xml is answered in 1.2, the version of the envelope.
+  if (transport === '1.2' && version === '1.1') throw new HttpStatusError(415, '1.1', 'SOAP 1.1 envelope sent as application/soap+xml');
   info.version = version;
 
   try {

@@ -43,10 +43,14 @@ export class VersionedFault extends Error {
   }
 }
 
-/** A request answered by a bare HTTP status and an empty body, as ASMX does for 400 and 415. */
+/**
+ * A request answered by a bare HTTP status and an empty body, as ASMX does for 400 and 415, with
+ * the Content-Type of the SOAP version it was handling.
+ */
 export class HttpStatusError extends Error {
   constructor(
     readonly status: number,
+    readonly version: SoapVersion,
     reason: string,
   ) {
     super(reason);
