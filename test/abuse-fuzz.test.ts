@@ -4,8 +4,8 @@
 // Invariants: the process stays up; every request gets a complete answer within 5 s; the status is
 // one the protocol allows on that path; 400/415 bodies are empty; a 500 on the SOAP endpoint is a
 // well-formed SOAP fault of the request's version with the right content type (text/plain 500s
-// only on the HTTP GET/POST method paths, HTML error pages for other verbs and JSON); nothing
-// stored changes except through a 200 FileBatch.
+// only on the HTTP GET/POST method paths and for missing service documents, HTML error pages for
+// other verbs and JSON); nothing stored changes except through a 200 FileBatch.
 // Replay: FUZZ_SEED=<seed> FUZZ_RUNS=<cases> node --import tsx --test test/abuse-fuzz.test.ts
 import { Element } from '@xmldom/xmldom';
 import fc from 'fast-check';
@@ -464,7 +464,7 @@ function judge(req: Req, a: Answer): string[] {
   if (!a.complete) problems.push(`incomplete body: ${a.body.length} of ${a.headers['content-length']} bytes`);
   const allowed: Record<Route, number[]> = {
     notFound: [404],
-    page: [200],
+    page: [200, 500],
     badMethod: [405, 500],
     soap: [200, 400, 413, 415, 500],
     httpMethod: [200, 400, 413, 415, 500],
@@ -475,6 +475,9 @@ function judge(req: Req, a: Answer): string[] {
   }
   if ((a.status === 400 || a.status === 415) && a.body.length > 0) problems.push(`${a.status} with a non-empty body`);
   if (route === 'badMethod' && !head && a.headers['content-type'] !== 'text/html; charset=utf-8') problems.push(`error page with Content-Type ${a.headers['content-type']}`);
+  if (route === 'page' && a.status === 500 && !String(a.headers['content-type']).startsWith('text/plain')) {
+    problems.push(`service description 500 with Content-Type ${a.headers['content-type']}`);
+  }
   if (head || a.status === 404 || a.status === 405 || a.status === 413 || route === 'page' || route === 'badMethod') return problems;
 
   // JSON goes to ASP.NET's script handler, whatever the path after the .asmx: its HTML error page.
@@ -500,7 +503,11 @@ function judge(req: Req, a: Answer): string[] {
   // SOAP endpoint
   const transport = transportOf(req);
   const env = envelopeVersion(req);
-  if (transport === null && a.status !== 415 && a.status !== 413) problems.push(`non-SOAP content type ${req.headers['Content-Type']} answered ${a.status}, not 415`);
+  // An empty body with neither a SOAP content type nor a SOAPAction is routed as SOAP 1.2 by its
+  // (missing) root element: a soap:Receiver fault, not a 415.
+  const rootMissing = transport === null && req.body.length === 0 && req.headers['SOAPAction'] === undefined;
+  if (rootMissing && a.status !== 500) problems.push(`empty body without SOAP content type or SOAPAction answered ${a.status}, not a SOAP 1.2 fault`);
+  if (transport === null && !rootMissing && a.status !== 415 && a.status !== 413) problems.push(`non-SOAP content type ${req.headers['Content-Type']} answered ${a.status}, not 415`);
   if (transport === '1.2' && env === '1.1' && ![400, 413, 415].includes(a.status)) problems.push(`SOAP 1.1 envelope as application/soap+xml answered ${a.status}, not 415`);
   if (a.status !== 200 && a.status !== 500) return problems;
   const soap = readSoap(a, problems);
@@ -510,7 +517,13 @@ function judge(req: Req, a: Answer): string[] {
     }
     return problems;
   }
-  const expected: Version | null = env === '1.1' || env === '1.2' ? env : env === 'notEnvelope' && transport !== 'unknown' ? transport : null;
+  const expected: Version | null = rootMissing
+    ? '1.2'
+    : env === '1.1' || env === '1.2'
+      ? env
+      : env === 'notEnvelope' && transport !== 'unknown'
+        ? transport
+        : null;
   if (expected && soap.version !== expected) problems.push(`answered in SOAP ${soap.version}, request was ${expected}`);
   if (a.status === 500) {
     if (soap.first.localName !== 'Fault' || soap.first.namespaceURI !== (soap.version === '1.1' ? SOAP11 : SOAP12)) {

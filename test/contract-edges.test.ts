@@ -118,56 +118,6 @@ const gs11 = envelope('1.1', getStatusBody);
 const gs12 = envelope('1.2', getStatusBody);
 const malformed = '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>';
 
-describe('the edges: HTTP GET/POST method names (500 text/plain, private, CRLF)', () => {
-  const notValid = (name: string) => `${name} Web Service method name is not valid.\r\n`;
-  const wrongCase = (name: string) =>
-    `Invalid method name &#39;${name}&#39;,  method names are case sensitive.   The method name &#39;GetStatus&#39; with the same name but different casing was found.\r\n` +
-    'Parameter name: methodName\r\n';
-  const rows: [string, string, string][] = [
-    ['GET', '/FileBatch', notValid('FileBatch')],
-    ['POST', '/FileBatch', notValid('FileBatch')],
-    ['GET', '/Nope', notValid('Nope')],
-    ['POST', '/Nope', notValid('Nope')],
-    ['GET', '/NoPe?x=1', notValid('NoPe')],
-    ['GET', "/it's", notValid('it&#39;s')],
-    ['GET', '/Get%20Status', notValid('Get Status')],
-    ['GET', '/GetStatus/x', notValid('GetStatus/x')],
-    ['GET', '/getstatus', wrongCase('getstatus')],
-    ['POST', '/getstatus', wrongCase('getstatus')],
-    ['GET', '/GETSTATUS', wrongCase('GETSTATUS')],
-    ['GET', '/getStatus', wrongCase('getStatus')],
-  ];
-  for (const [method, path, body] of rows) {
-    it(`${method} ${path}`, async () => {
-      const q: Req = { method, path: SERVICE_PATH + path, ...(method === 'POST' ? { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: '' } : {}) };
-      check(await send(mock, q), { status: 500, type: CT.text, cache: REFUSED, body });
-    });
-  }
-
-  it('the wrong letter case: exactly two spaces after the comma and three after "sensitive."', async () => {
-    const r = await raw(`${mock.serviceUrl}/getstatus`);
-    assert.ok(r.body.includes("&#39;getstatus&#39;,  method names are case sensitive.   The method"), r.body);
-    assert.ok(!r.body.includes('System.'), 'no exception type for a remote caller');
-  });
-
-  it('each refusal is journaled with its reason', async () => {
-    mock.app.control.clearRequests();
-    await raw(`${mock.serviceUrl}/getstatus`);
-    await raw(`${mock.serviceUrl}/Nope`);
-    await raw(mock.serviceUrl, { method: 'PUT' });
-    const items = mock.app.control.requests({}).items;
-    assert.deepEqual(
-      items.map((e) => [e.protocol, e.httpStatus, e.summary]),
-      [
-        ['httpget', 500, 'method name in the wrong letter case'],
-        ['httpget', 500, 'unknown method name'],
-        [null, 405, 'method PUT not allowed'],
-      ],
-    );
-  });
-});
-
-
 describe('the edges: Content-Type of 400 and 415 (the SOAP version being handled; empty body)', () => {
   table([
     ['SOAP 1.1 malformed XML: 400 text/xml', soap11(soapAction('GetStatus'), malformed), { status: 400, type: CT['1.1'], cache: REFUSED, body: '' }],
@@ -198,7 +148,6 @@ describe('the edges: Content-Type of 400 and 415 (the SOAP version being handled
     ['an unknown charset for SOAP 1.2: 415 application/soap+xml', soap12('GetStatus', gs12, 'bogus'), { status: 415, type: CT['1.2'], cache: REFUSED, body: '' }],
   ]);
 });
-
 
 describe('the edges: Cache-Control (max-age=0 once the method call is reached, private before)', () => {
   const header = `<x:Trace xmlns:x="urn:trace" soap:mustUnderstand="1">t</x:Trace>`;
@@ -282,6 +231,44 @@ describe('the edges: Cache-Control (max-age=0 once the method call is reached, p
   });
 });
 
+describe('the edges: a usable action chooses the operation, whatever the body element', () => {
+  const rows: [string, Req, string][] = [
+    ['SOAP 1.1 SOAPAction FileBatch, GetStatus body', soap11(soapAction('FileBatch'), gs11), 'FileBatchResponse'],
+    ['SOAP 1.1 SOAPAction FileBatch, empty Body', soap11(soapAction('FileBatch'), envelope('1.1', '')), 'FileBatchResponse'],
+    ['SOAP 1.1 SOAPAction GetStatus, FileBatch body', soap11(soapAction('GetStatus'), envelope('1.1', fileBatchBody())), 'GetStatusResponse'],
+    ['SOAP 1.1 SOAPAction GetStatus, a foreign body element', soap11(soapAction('GetStatus'), envelope('1.1', '<x:Other xmlns:x="urn:x"/>')), 'GetStatusResponse'],
+    ['SOAP 1.2 action FileBatch, GetStatus body', soap12('FileBatch', gs12), 'FileBatchResponse'],
+    ['SOAP 1.2 action GetStatus, FileBatch body', soap12('GetStatus', envelope('1.2', fileBatchBody())), 'GetStatusResponse'],
+    ['SOAP 1.2 unknown action: the body element decides', soap12(null, envelope('1.2', fileBatchBody())), 'FileBatchResponse'],
+    ['SOAP 1.1 no SOAPAction: the body element decides', soap11(null, envelope('1.1', fileBatchBody())), 'FileBatchResponse'],
+  ];
+  for (const [label, q, element] of rows) {
+    it(`${label}: ${element}`, async () => {
+      const version = q.headers!['Content-Type']!.startsWith('text/xml') ? '1.1' : '1.2';
+      check(await send(mock, q), {
+        status: 200,
+        type: CT[version],
+        cache: OK,
+        body: (b) => {
+          const first = childElements(at(parseDoc(b), [[ENV[version], 'Envelope'], [ENV[version], 'Body']]))[0]!;
+          assert.deepEqual([first.namespaceURI, first.localName], [API_NS, element]);
+        },
+      });
+    });
+  }
+
+  it('FileBatch chosen by the SOAPAction runs with its fields absent (TimeOut 0, no files, no ExternalContext)', async () => {
+    const r = await send(mock, soap11(soapAction('FileBatch'), envelope('1.1', `<GetStatus xmlns="${API_NS}"><TimeOut>5</TimeOut></GetStatus>`)));
+    const id = /<MasterWorkflowInstanceId>(\d+)</.exec(r.body)![1]!;
+    const stored = mock.app.batches.requestOf(BigInt(id))!;
+    assert.deepEqual(
+      [stored.TimeOut, stored.ExternalContext, stored.InputFile, stored.OutputFile],
+      [0, null, null, null],
+    );
+    const status = await send(mock, soap11(soapAction('GetStatus'), envelope('1.1', getStatusBody, metadataHeader(id))));
+    assert.ok(!status.body.includes('ExternalContext'), status.body);
+  });
+});
 
 describe('the edges: application/json goes to the script handler (500 HTML), whatever the envelope', () => {
   const page = { status: 500, type: CT.html, cache: REFUSED, body: errorPage('') };
@@ -299,6 +286,135 @@ describe('the edges: application/json goes to the script handler (500 HTML), wha
   });
 });
 
+describe('the edges: HTTP POST /GetStatus with text/xml or no Content-Type is still the HTTP POST binding', () => {
+  const batchOutput = (b: string) => {
+    const root = parseDoc(b);
+    assert.deepEqual([root.namespaceURI, root.localName], [API_NS, 'BatchOutput']);
+  };
+  table([
+    [
+      'text/xml with an XML body',
+      { method: 'POST', path: `${SERVICE_PATH}/GetStatus`, headers: { 'Content-Type': 'text/xml' }, body: gs11 },
+      { status: 200, type: CT['1.1'], cache: OK, body: batchOutput },
+    ],
+    [
+      'text/xml; charset=utf-8, empty',
+      { method: 'POST', path: `${SERVICE_PATH}/GetStatus`, headers: { 'Content-Type': CT['1.1'] }, body: '' },
+      { status: 200, type: CT['1.1'], cache: OK, body: batchOutput },
+    ],
+    ['no Content-Type, empty', { method: 'POST', path: `${SERVICE_PATH}/GetStatus`, body: '' }, { status: 200, type: CT['1.1'], cache: OK, body: batchOutput }],
+    ['no Content-Type, a body', { method: 'POST', path: `${SERVICE_PATH}/GetStatus`, body: 'x=1' }, { status: 200, type: CT['1.1'], cache: OK, body: batchOutput }],
+    [
+      'a form, as before',
+      { method: 'POST', path: `${SERVICE_PATH}/GetStatus`, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: '' },
+      { status: 200, type: CT['1.1'], cache: OK, body: batchOutput },
+    ],
+  ]);
+});
+
+describe('the edges: service description requests', () => {
+  const missingWsdl = { status: 500, type: CT.text, cache: OK, body: 'XML Web service description was not found.\r\n' };
+  const missingSchema = { status: 500, type: CT.text, cache: OK, body: 'Schema not found.\r\n' };
+  const page405 = { status: 405, type: CT.html, cache: REFUSED, body: '' };
+  const rootMissing = {
+    status: 500,
+    type: CT['1.2'],
+    cache: REFUSED,
+    body: (b: string) => {
+      isFault('1.2', 'soap:Receiver', 'Server was unable to process request. ---> Root element is missing.')(b);
+      assert.ok(b.includes('Server was unable to process request. ---&gt; Root element is missing.'), b);
+    },
+  };
+  table([
+    ['?wsdl=x', { path: `${SERVICE_PATH}?wsdl=x` }, missingWsdl],
+    ['?WSDL=wsdl1', { path: `${SERVICE_PATH}?WSDL=wsdl1` }, missingWsdl],
+    ['?wsdl=0&op=GetStatus', { path: `${SERVICE_PATH}?wsdl=0&op=GetStatus` }, missingWsdl],
+    ['?schema=x', { path: `${SERVICE_PATH}?schema=x` }, missingSchema],
+    ['?Schema=schema1', { path: `${SERVICE_PATH}?Schema=schema1` }, missingSchema],
+    ['HEAD ?wsdl: 405 (GET only)', { method: 'HEAD', path: `${SERVICE_PATH}?wsdl` }, page405],
+    ['HEAD ?disco: 405', { method: 'HEAD', path: `${SERVICE_PATH}?disco` }, page405],
+    ['POST ?wsdl, empty, no Content-Type: SOAP 1.2 Receiver fault', { method: 'POST', path: `${SERVICE_PATH}?wsdl`, headers: { 'Content-Length': '0' } }, rootMissing],
+    [
+      'POST ?WSDL, empty, text/plain',
+      { method: 'POST', path: `${SERVICE_PATH}?WSDL`, headers: { 'Content-Type': 'text/plain', 'Content-Length': '0' } },
+      rootMissing,
+    ],
+    ['POST to the .asmx, empty, no Content-Type', { method: 'POST', headers: { 'Content-Length': '0' } }, rootMissing],
+    ['POST ?wsdl with a SOAP request is an ordinary SOAP POST', { ...soap11(soapAction('GetStatus'), gs11), path: `${SERVICE_PATH}?wsdl` }, { status: 200, type: CT['1.1'], cache: OK }],
+  ]);
+
+  for (const [label, path] of [
+    ['//', '/SequenceServices//coraOcrIntegration_v1.0.0.asmx'],
+    ['/// and letter case', '/sequenceServices///CoraOcrIntegration_v1.0.0.ASMX'],
+    ['a leading //', '//SequenceServices/coraOcrIntegration_v1.0.0.asmx'],
+  ]) {
+    it(`${label} in the path reaches the service; WSDL and disco addresses repeat the path exactly`, async () => {
+      const host = { Host: 'cora.example.test:8443' };
+      const wsdl = await raw(`${mock.origin}${path}?wsdl`, { headers: host });
+      check(wsdl, { status: 200, type: CT['1.1'], cache: OK });
+      const addresses = [...wsdl.body.matchAll(/location="([^"]+)"/g)].map((m) => m[1]).filter((l) => l!.startsWith('http'));
+      assert.deepEqual(addresses, Array(4).fill(`http://cora.example.test:8443${path}`));
+      const disco = await raw(`${mock.origin}${path}?disco`, { headers: host });
+      check(disco, { status: 200, type: CT['1.1'], cache: OK });
+      assert.ok(disco.body.includes(`ref="http://cora.example.test:8443${path}?wsdl" docRef="http://cora.example.test:8443${path}"`), disco.body);
+      const call = await raw(`${mock.origin}${path}`, soap11(soapAction('GetStatus'), gs11));
+      check(call, { status: 200, type: CT['1.1'], cache: OK, body: /GetStatusResponse/ });
+      const get = await raw(`${mock.origin}${path}/GetStatus`);
+      check(get, { status: 200, type: CT['1.1'], cache: OK, body: /<BatchOutput / });
+    });
+  }
+});
+
+describe('the edges: HTTP GET/POST method names (500 text/plain, private, CRLF)', () => {
+  const notValid = (name: string) => `${name} Web Service method name is not valid.\r\n`;
+  const wrongCase = (name: string) =>
+    `Invalid method name &#39;${name}&#39;,  method names are case sensitive.   The method name &#39;GetStatus&#39; with the same name but different casing was found.\r\n` +
+    'Parameter name: methodName\r\n';
+  const rows: [string, string, string][] = [
+    ['GET', '/FileBatch', notValid('FileBatch')],
+    ['POST', '/FileBatch', notValid('FileBatch')],
+    ['GET', '/Nope', notValid('Nope')],
+    ['POST', '/Nope', notValid('Nope')],
+    ['GET', '/NoPe?x=1', notValid('NoPe')],
+    ['GET', "/it's", notValid('it&#39;s')],
+    ['GET', '/Get%20Status', notValid('Get Status')],
+    ['GET', '/GetStatus/x', notValid('GetStatus/x')],
+    ['GET', '/getstatus', wrongCase('getstatus')],
+    ['POST', '/getstatus', wrongCase('getstatus')],
+    ['GET', '/GETSTATUS', wrongCase('GETSTATUS')],
+    ['GET', '/getStatus', wrongCase('getStatus')],
+  ];
+  for (const [method, path, body] of rows) {
+    it(`${method} ${path}`, async () => {
+      const q: Req = { method, path: SERVICE_PATH + path, ...(method === 'POST' ? { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: '' } : {}) };
+      check(await send(mock, q), { status: 500, type: CT.text, cache: REFUSED, body });
+    });
+  }
+
+  it('the wrong letter case: exactly two spaces after the comma and three after "sensitive."', async () => {
+    const r = await raw(`${mock.serviceUrl}/getstatus`);
+    assert.ok(r.body.includes("&#39;getstatus&#39;,  method names are case sensitive.   The method"), r.body);
+    assert.ok(!r.body.includes('System.'), 'no exception type for a remote caller');
+  });
+
+  it('each refusal is journaled with its reason', async () => {
+    mock.app.control.clearRequests();
+    await raw(`${mock.serviceUrl}/getstatus`);
+    await raw(`${mock.serviceUrl}/Nope`);
+    await raw(`${mock.serviceUrl}?wsdl=x`);
+    await raw(mock.serviceUrl, { method: 'PUT' });
+    const items = mock.app.control.requests({}).items;
+    assert.deepEqual(
+      items.map((e) => [e.protocol, e.httpStatus, e.summary]),
+      [
+        ['httpget', 500, 'method name in the wrong letter case'],
+        ['httpget', 500, 'unknown method name'],
+        [null, 500, 'XML Web service description was not found.'],
+        [null, 405, 'method PUT not allowed'],
+      ],
+    );
+  });
+});
 
 describe('the edges: other verbs and paths (ASP.NET HTML error pages, private)', () => {
   const page = (status: number, message: string): Expect => ({ status, type: CT.html, cache: REFUSED, body: errorPage(message) });
@@ -329,7 +445,6 @@ describe('the edges: other verbs and paths (ASP.NET HTML error pages, private)',
   });
 });
 
-
 describe('the edges: CUSTOM_ERRORS', () => {
   let off: RunningMock;
   before(async () => {
@@ -344,6 +459,8 @@ describe('the edges: CUSTOM_ERRORS', () => {
         '/getstatus',
         /^System\.ArgumentException: Invalid method name &#39;getstatus&#39;,  method names are case sensitive\.   The method name &#39;GetStatus&#39; with the same name but different casing was found\.\r\nParameter name: methodName\r\n   at System\.Web\.Services\.Protocols\.HttpServerProtocol\.Initialize\(\)(\r\n   at [^\r\n]+)*\r\n$/,
       ],
+      ['?wsdl=x', /^System\.InvalidOperationException: XML Web service description was not found\.(\r\n   at [^\r\n]+)+\r\n$/],
+      ['?schema=x', /^System\.InvalidOperationException: Schema not found\.(\r\n   at [^\r\n]+)+\r\n$/],
     ];
     for (const [suffix, body] of cases) {
       const [a, b] = await Promise.all([raw(mock.serviceUrl + suffix), raw(off.serviceUrl + suffix)]);
@@ -371,6 +488,17 @@ describe('the edges: CUSTOM_ERRORS', () => {
       /^System\.Web\.Services\.Protocols\.SoapException: Server was unable to read request\. ---> System\.InvalidOperationException: There is an error in XML document \(1, \d+\)\. ---> System\.FormatException: Input string was not in a correct format\.\n   at /,
     );
     assert.equal(text.match(/--- End of inner exception stack trace ---/g)?.length, 2, text);
+    const empty = await raw(`${off.serviceUrl}?wsdl`, { method: 'POST', headers: { 'Content-Length': '0' } });
+    check(empty, {
+      status: 500,
+      type: CT['1.2'],
+      cache: REFUSED,
+      body: isFault(
+        '1.2',
+        'soap:Receiver',
+        /^System\.Web\.Services\.Protocols\.SoapException: Server was unable to process request\. ---> System\.Xml\.XmlException: Root element is missing\.\n   at [^]*\n   --- End of inner exception stack trace ---$/,
+      ),
+    });
     off.app.control.addRule({ match: { operation: 'GetStatus' }, times: 1, fault: { type: 'soapFault', code: 'Server', message: 'robot exploded' } });
     const thrown = await raw(off.serviceUrl, soap12('GetStatus', gs12));
     check(thrown, {

@@ -15,6 +15,7 @@ import {
   CONTENT_TYPE_SOAP12,
   CONTENT_TYPE_TEXT,
   Operation,
+  SERVICE_PATH,
   SERVICE_PATH_LOWER,
   SoapVersion,
 } from './constants';
@@ -53,11 +54,27 @@ const emptyReply = (status: number, v: SoapVersion): Reply => ({ status, content
 /** The operations the HTTP GET and POST bindings offer (FileBatch takes complex types: SOAP only). */
 const HTTP_OPERATIONS: readonly Operation[] = ['GetStatus'];
 
+/** The service path with every slash standing for one or more (IIS takes /SequenceServices//x.asmx). */
+const SERVICE_PATH_LOOSE = new RegExp(
+  '^' +
+    SERVICE_PATH.split('/')
+      .filter((s) => s !== '')
+      .map((s) => '/+' + s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join(''),
+  'i',
+);
+
 /** Whether a URL path belongs to the service; returns the part after `.asmx` ('' for the service itself). */
 export function matchServicePath(pathname: string): string | null {
   const lower = pathname.toLowerCase();
-  if (!lower.startsWith(SERVICE_PATH_LOWER)) return null;
-  const rest = pathname.slice(SERVICE_PATH_LOWER.length);
+  let end = SERVICE_PATH_LOWER.length;
+  if (!lower.startsWith(SERVICE_PATH_LOWER)) {
+    // Repeated slashes before the .asmx still reach the service (checked only when the plain form fails).
+    const loose = pathname.includes('//') ? SERVICE_PATH_LOOSE.exec(pathname) : null;
+    if (!loose) return null;
+    end = loose[0].length;
+  }
+  const rest = pathname.slice(end);
   if (rest === '' || rest.startsWith('/')) return rest;
   return null;
 }
@@ -70,6 +87,39 @@ function decodePath(s: string): string {
   } catch {
     return s;
   }
+}
+
+/** HttpUtility.UrlDecode of a query part ('+' is a space; a bad escape stays as written). */
+function decodeQueryPart(s: string): string {
+  const t = s.includes('+') ? s.replace(/\+/g, ' ') : s;
+  return decodePath(t);
+}
+
+/**
+ * What a GET of the .asmx asks for, read as DiscoveryServerProtocol reads ASP.NET's query
+ * collection: a `schema` key, then a `wsdl` key (each with any value, even empty: no such extra
+ * document exists here), then the parts without `=` joined by commas, compared with wsdl and disco
+ * in any letter case. Anything else is the help page.
+ */
+function documentAsked(search: string): 'wsdl' | 'disco' | 'wsdlId' | 'schemaId' | null {
+  if (search === '') return null;
+  const bare: string[] = [];
+  let wsdlKey = false;
+  let schemaKey = false;
+  for (const part of search.slice(1).split('&')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) {
+      bare.push(decodeQueryPart(part));
+      continue;
+    }
+    const key = decodeQueryPart(part.slice(0, eq)).toLowerCase();
+    if (key === 'schema') schemaKey = true;
+    else if (key === 'wsdl') wsdlKey = true;
+  }
+  if (schemaKey) return 'schemaId';
+  if (wsdlKey) return 'wsdlId';
+  const q = bare.join(',').toLowerCase();
+  return q === 'wsdl' ? 'wsdl' : q === 'disco' ? 'disco' : null;
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -117,6 +167,7 @@ export function createAsmxHandler(opts: AsmxOptions) {
 
   function serviceUrl(req: IncomingMessage, pathname: string, rest: string): string {
     const host = req.headers.host ?? `localhost:${req.socket.localPort ?? 80}`;
+    // The path exactly as requested (letter case and repeated slashes kept), as ASMX writes it.
     return `http://${host}${pathname.slice(0, pathname.length - rest.length)}`;
   }
 
@@ -224,14 +275,9 @@ export function createAsmxHandler(opts: AsmxOptions) {
         if (err instanceof BodyTooLarge) return tooLarge();
         throw err;
       }
-      if (media && media.type !== 'application/x-www-form-urlencoded') {
-        const e = dotnetException(T.invalidOperation, `Request format is invalid: ${req.headers['content-type']}.`, FRAMES.httpReadParameters);
-        return answered(textError(e, CACHE_ERROR), 'bad content type');
-      }
-      if (!media && body.length > 0) {
-        return answered(textError(dotnetException(T.invalidOperation, 'Request format is invalid: .', FRAMES.httpReadParameters), CACHE_ERROR), 'no content type');
-      }
-      params = new URLSearchParams(body.toString('utf8'));
+      // HTTP POST reads parameters from a form only; GetStatus takes none, so any other body
+      // (text/xml, none at all) is simply not read.
+      params = new URLSearchParams(media?.type === 'application/x-www-form-urlencoded' ? body.toString('utf8') : '');
     }
     // Mock extension: real ASMX cannot carry the SOAP header over HTTP GET/POST, so the id may come as a parameter.
     const raw = params.get('MasterWorkflowInstanceId');
@@ -252,12 +298,18 @@ export function createAsmxHandler(opts: AsmxOptions) {
     return perform(sr, null);
   }
 
-  /** GET of the .asmx: the WSDL, the discovery document or the help page. */
+  /** GET of the .asmx: the WSDL, the discovery document, a missing extra document, or the help page. */
   function describe(req: IncomingMessage, url: RequestTarget): Ending {
-    const q = url.search.slice(1).toLowerCase();
-    const base = serviceUrl(req, url.pathname, '');
-    if (q === 'wsdl' || q.startsWith('wsdl=')) return answered(xmlOk(CONTENT_TYPE_SOAP11, description.wsdl(base)));
-    if (q === 'disco') return answered(xmlOk(CONTENT_TYPE_SOAP11, description.disco(base)));
+    const asked = documentAsked(url.search);
+    if (asked === 'wsdl' || asked === 'disco') {
+      const base = serviceUrl(req, url.pathname, '');
+      return answered(xmlOk(CONTENT_TYPE_SOAP11, asked === 'wsdl' ? description.wsdl(base) : description.disco(base)));
+    }
+    if (asked !== null) {
+      // DiscoveryServerProtocol fails while writing its answer: after the method call (max-age=0).
+      const message = asked === 'wsdlId' ? 'XML Web service description was not found.' : 'Schema not found.';
+      return answered(textError(dotnetException(T.invalidOperation, message, FRAMES.discovery), CACHE_OK), message);
+    }
     const op = url.searchParams.get('op');
     return answered({
       status: 200,

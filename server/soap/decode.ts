@@ -138,3 +138,18 @@ export function decodeActivityMetadata(el: XmlElement): ActivityMetadata {
   }
   return m as ActivityMetadata;
 }
+
+/**
+ * FileBatch's parameters when the body holds no FileBatch element (the SOAPAction chose the
+ * operation): XmlSerializer skips the unknown element and leaves every parameter at its default,
+ * so the method runs with TimeOut 0 and no strings or files. OCRProfile and PutModel, null there,
+ * are stored as empty strings here (the store keeps both as text).
+ */
+export const absentFileBatch = (): FileBatchRequest => ({
+  TimeOut: 0,
+  ExternalContext: null,
+  InputFile: null,
+  OCRProfile: '',
+  OutputFile: null,
+  PutModel: '',
+});

@@ -2,9 +2,9 @@
 // routing by SOAPAction (1.1) or the action parameter (1.2), headers, then the body element.
 import { ActivityMetadata, FileBatchRequest } from '../batches/model';
 import { API_NS, Operation, SOAP11_ENV, SOAP12_ENV, SoapVersion, isOperation, soapActionOf } from './constants';
-import { decodeActivityMetadata, decodeFileBatch } from './decode';
+import { absentFileBatch, decodeActivityMetadata, decodeFileBatch } from './decode';
 import { FRAMES, T, dotnetException } from './dotnet';
-import { ErrorPageError, HttpStatusError, SoapFault, VersionedFault, soapException, unreadable, unreadableAt } from './faults';
+import { ErrorPageError, HttpStatusError, SoapFault, VersionedFault, processingFailed, soapException, unreadable } from './faults';
 import { XmlElement, XmlSyntaxError, attr, parseXml } from './xml';
 
 export interface MediaType {
@@ -109,6 +109,17 @@ const SCRIPT_SERVICE_ONLY = 'Only Web services with a [ScriptService] attribute 
 export const scriptHandlerRefusal = (): ErrorPageError =>
   new ErrorPageError(500, dotnetException(T.invalidOperation, SCRIPT_SERVICE_ONLY, FRAMES.scriptHandler));
 
+/** The answer to a POST whose Content-Type is no SOAP one (off the success path). */
+function notSoap(media: MediaType | null, contentType: string | undefined, soapActionHeader: string | undefined, body: Buffer): Error {
+  if (media?.type === 'application/json') return scriptHandlerRefusal();
+  // Without a SOAPAction header ASMX handles the request as SOAP 1.2 and routes it by the body
+  // element before it looks at the media type: an empty body has none.
+  if (body.length === 0 && soapActionHeader === undefined) {
+    return new VersionedFault('1.2', processingFailed(dotnetException(T.xml, 'Root element is missing.', FRAMES.requestElement)));
+  }
+  return new HttpStatusError(415, '1.1', `unsupported content type ${contentType ?? '(none)'}`);
+}
+
 export function readSoapRequest(
   contentType: string | undefined,
   soapActionHeader: string | undefined,
@@ -117,8 +128,7 @@ export function readSoapRequest(
 ): SoapCall {
   const media = parseMediaType(contentType);
   const transport = media ? TRANSPORT_VERSION[media.type] : undefined;
-  if (media?.type === 'application/json') throw scriptHandlerRefusal();
-  if (!media || !transport) throw new HttpStatusError(415, '1.1', `unsupported content type ${contentType ?? '(none)'}`);
+  if (!media || !transport) throw notSoap(media, contentType, soapActionHeader, body);
   const action = transport === '1.1' ? soapActionFromHeader(soapActionHeader) : media.params['action'];
   if (action !== undefined) info.soapAction = action;
   if (body.length === 0) throw new HttpStatusError(400, transport, 'empty body');
@@ -169,12 +179,11 @@ export function readSoapRequest(
     }
     info.metadata = metadata;
 
-    if (!first || first.ns !== API_NS || first.local !== operation) {
-      const where = first ?? bodyEl;
-      const what = first ? `<${first.local} xmlns='${first.ns}'> was not expected.` : `<${operation} xmlns='${API_NS}'> was expected.`;
-      throw unreadableAt(where.line, where.col, dotnetException(T.invalidOperation, what, FRAMES.deserialize));
-    }
-    return { version, operation, metadata, fileBatch: operation === 'FileBatch' ? decodeFileBatch(first) : null };
+    if (operation === 'GetStatus') return { version, operation, metadata, fileBatch: null };
+    // An action that chose the operation wins over the body element: XmlSerializer skips any other
+    // element, so FileBatch then runs with every parameter absent.
+    const own = first !== undefined && first.local === operation && first.ns === API_NS;
+    return { version, operation, metadata, fileBatch: own ? decodeFileBatch(first) : absentFileBatch() };
   } catch (err) {
     if (err instanceof SoapFault) throw new VersionedFault(version, err);
     throw err;
