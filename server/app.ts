@@ -14,6 +14,7 @@ import { createListener, failRequest } from './http/listener';
 import { withNamespacePrefix } from './http/namespaces';
 import { requestLine } from './http/request-log';
 import { Logger, requestLogger } from './log/logger';
+import { createApplicationHandler, matchApplicationPath } from './soap/application';
 import { createAsmxHandler, matchServicePath } from './soap/asmx';
 import { ServiceDescription, loadServiceDescription } from './soap/wsdl';
 
@@ -63,7 +64,12 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   };
   const delivery = new Delivery(onError);
   const logRequest = requestLogger(logger, config.logPretty);
-  const asmx = createAsmxHandler({ description, bodyLimitBytes: config.bodyLimitBytes, enter: (sr) => control.enter(sr) });
+  const asmx = createAsmxHandler({
+    description,
+    bodyLimitBytes: config.bodyLimitBytes,
+    enter: (sr) => control.enter(sr),
+    customErrors: config.customErrors,
+  });
   const admin = lazyAdminHandler({
     control,
     adminToken: config.adminToken,
@@ -86,6 +92,8 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
           onError,
         }),
       },
+      // The rest of the IIS application (an unknown .asmx, its root): ASP.NET's 404 page.
+      { match: withNamespacePrefix(matchApplicationPath), handle: createApplicationHandler() },
       { match: matchAdminPath, handle: admin },
     ],
   });

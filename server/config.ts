@@ -6,6 +6,9 @@ import { ConfigError } from './errors';
 
 export { ConfigError };
 
+/** ASP.NET's customErrors as callers see it: On is what a remote caller gets, Off what a local developer gets. */
+export type CustomErrorsMode = 'On' | 'Off';
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -33,6 +36,7 @@ export interface Config {
   corsOrigin: string | null;
   maxNamespaces: number;
   namespaceIdleMs: number;
+  customErrors: CustomErrorsMode;
 }
 
 
@@ -60,6 +64,13 @@ const bool = (raw: string, name: string): boolean => {
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
   throw bad(name, raw, 'is not a boolean (true/false)');
+};
+
+const customErrors = (raw: string, name: string): CustomErrorsMode => {
+  const v = raw.trim().toLowerCase();
+  if (v === 'on') return 'On';
+  if (v === 'off') return 'Off';
+  throw bad(name, raw, 'is not On or Off');
 };
 
 const text = (raw: string): string => raw;
@@ -137,6 +148,13 @@ export const SETTINGS = [
   setting('corsOrigin', 'ADMIN_CORS_ORIGIN', 'origin allowed to call /__admin from a browser', text, null),
   setting('maxNamespaces', 'MAX_NAMESPACES', 'namespaces held besides the default one (more are refused)', int(0, 100_000), 1000),
   setting('namespaceIdleMs', 'NAMESPACE_IDLE_MS', 'drop a namespace unused this long, with its batches (0: never)', int(0, TEN_YEARS_MS), 0),
+  setting(
+    'customErrors',
+    'CUSTOM_ERRORS',
+    'On: errors as a remote caller of ASMX sees them; Off: with .NET exception types and stack traces',
+    customErrors,
+    'On',
+  ),
 ] as const;
 
 const flagOf = (env: string) => '--' + env.toLowerCase().replace(/_/g, '-');

@@ -4,7 +4,8 @@
 // Invariants: the process stays up; every request gets a complete answer within 5 s; the status is
 // one the protocol allows on that path; 400/415 bodies are empty; a 500 on the SOAP endpoint is a
 // well-formed SOAP fault of the request's version with the right content type (text/plain 500s
-// only on the HTTP GET/POST method paths); nothing stored changes except through a 200 FileBatch.
+// only on the HTTP GET/POST method paths and for missing service documents, HTML error pages for
+// other verbs and JSON); nothing stored changes except through a 200 FileBatch.
 // Replay: FUZZ_SEED=<seed> FUZZ_RUNS=<cases> node --import tsx --test test/abuse-fuzz.test.ts
 import { Element } from '@xmldom/xmldom';
 import fc from 'fast-check';
@@ -383,9 +384,14 @@ function routeOf(req: Req): Route {
   if (!pathname.toLowerCase().startsWith(SERVICE_PATH.toLowerCase())) return 'notFound';
   const rest = pathname.slice(SERVICE_PATH.length);
   if (rest !== '' && !rest.startsWith('/')) return 'notFound';
-  if (rest === '') return req.method === 'GET' || req.method === 'HEAD' ? 'page' : req.method === 'POST' ? 'soap' : 'badMethod';
-  return req.method === 'GET' || req.method === 'POST' ? 'httpMethod' : 'badMethod';
+  // ASMX takes GET (documents) and POST (SOAP) on the .asmx, GET and POST of a method name after
+  // it; anything else is ASP.NET's HTML error page (405 on the .asmx, 500 after it).
+  if (rest === '') return req.method === 'GET' ? 'page' : req.method === 'POST' ? 'soap' : 'badMethod';
+  return (req.method === 'GET' || req.method === 'POST') && rest.length > 1 ? 'httpMethod' : 'badMethod';
 }
+
+/** The media type of the request, as the server reads it (lower case, no parameters). */
+const mediaTypeOf = (req: Req): string | null => req.headers['Content-Type']?.split(';')[0]!.trim().toLowerCase() || null;
 
 function transportOf(req: Req): Version | null | 'unknown' {
   const raw = req.headers['Content-Type'];
@@ -457,8 +463,8 @@ function judge(req: Req, a: Answer): string[] {
   if (!a.complete) problems.push(`incomplete body: ${a.body.length} of ${a.headers['content-length']} bytes`);
   const allowed: Record<Route, number[]> = {
     notFound: [404],
-    page: [200],
-    badMethod: [405],
+    page: [200, 500],
+    badMethod: [405, 500],
     soap: [200, 400, 413, 415, 500],
     httpMethod: [200, 400, 413, 415, 500],
   };
@@ -467,7 +473,19 @@ function judge(req: Req, a: Answer): string[] {
     return problems;
   }
   if ((a.status === 400 || a.status === 415) && a.body.length > 0) problems.push(`${a.status} with a non-empty body`);
-  if (head || a.status === 404 || a.status === 405 || a.status === 413 || route === 'page') return problems;
+  if (route === 'badMethod' && !head && a.headers['content-type'] !== 'text/html; charset=utf-8') problems.push(`error page with Content-Type ${a.headers['content-type']}`);
+  if (route === 'page' && a.status === 500 && !String(a.headers['content-type']).startsWith('text/plain')) {
+    problems.push(`service description 500 with Content-Type ${a.headers['content-type']}`);
+  }
+  if (head || a.status === 404 || a.status === 405 || a.status === 413 || route === 'page' || route === 'badMethod') return problems;
+
+  // JSON goes to ASP.NET's script handler, whatever the path after the .asmx: its HTML error page.
+  if (req.method === 'POST' && mediaTypeOf(req) === 'application/json') {
+    if (a.status !== 500 || a.headers['content-type'] !== 'text/html; charset=utf-8') {
+      problems.push(`application/json answered ${a.status} ${a.headers['content-type']}, not the 500 HTML page`);
+    }
+    return problems;
+  }
 
   if (route === 'httpMethod') {
     if (a.status === 500 && !String(a.headers['content-type']).startsWith('text/plain')) {
@@ -484,7 +502,11 @@ function judge(req: Req, a: Answer): string[] {
   // SOAP endpoint
   const transport = transportOf(req);
   const env = envelopeVersion(req);
-  if (transport === null && a.status !== 415 && a.status !== 413) problems.push(`non-SOAP content type ${req.headers['Content-Type']} answered ${a.status}, not 415`);
+  // An empty body with neither a SOAP content type nor a SOAPAction is routed as SOAP 1.2 by its
+  // (missing) root element: a soap:Receiver fault, not a 415.
+  const rootMissing = transport === null && req.body.length === 0 && req.headers['SOAPAction'] === undefined;
+  if (rootMissing && a.status !== 500) problems.push(`empty body without SOAP content type or SOAPAction answered ${a.status}, not a SOAP 1.2 fault`);
+  if (transport === null && !rootMissing && a.status !== 415 && a.status !== 413) problems.push(`non-SOAP content type ${req.headers['Content-Type']} answered ${a.status}, not 415`);
   if (transport === '1.2' && env === '1.1' && ![400, 413, 415].includes(a.status)) problems.push(`SOAP 1.1 envelope as application/soap+xml answered ${a.status}, not 415`);
   if (a.status !== 200 && a.status !== 500) return problems;
   const soap = readSoap(a, problems);
@@ -494,7 +516,13 @@ function judge(req: Req, a: Answer): string[] {
     }
     return problems;
   }
-  const expected: Version | null = env === '1.1' || env === '1.2' ? env : env === 'notEnvelope' && transport !== 'unknown' ? transport : null;
+  const expected: Version | null = rootMissing
+    ? '1.2'
+    : env === '1.1' || env === '1.2'
+      ? env
+      : env === 'notEnvelope' && transport !== 'unknown'
+        ? transport
+        : null;
   if (expected && soap.version !== expected) problems.push(`answered in SOAP ${soap.version}, request was ${expected}`);
   if (a.status === 500) {
     if (soap.first.localName !== 'Fault' || soap.first.namespaceURI !== (soap.version === '1.1' ? SOAP11 : SOAP12)) {

@@ -2,7 +2,9 @@
 import { OPERATIONS, Operation } from '../batches/model';
 
 export const API_NS = 'http://genpact.com/cora/orchestration/ocr/1.0.0/api/';
-export const SERVICE_PATH = '/SequenceServices/coraOcrIntegration_v1.0.0.asmx';
+/** The IIS application the service lives in (ASP.NET's error pages name it). */
+export const APPLICATION_PATH = '/SequenceServices';
+export const SERVICE_PATH = `${APPLICATION_PATH}/coraOcrIntegration_v1.0.0.asmx`;
 /** IIS paths are case-insensitive. */
 export const SERVICE_PATH_LOWER = SERVICE_PATH.toLowerCase();
 
@@ -24,5 +26,8 @@ export type SoapVersion = '1.1' | '1.2';
 export const CONTENT_TYPE_SOAP11 = 'text/xml; charset=utf-8';
 export const CONTENT_TYPE_SOAP12 = 'application/soap+xml; charset=utf-8';
 export const CONTENT_TYPE_TEXT = 'text/plain; charset=utf-8';
+export const CONTENT_TYPE_HTML = 'text/html; charset=utf-8';
+/** Once the request reached the method call: successes, documents, faults the operation throws, MustUnderstand. */
 export const CACHE_OK = 'private, max-age=0';
+/** Refusals before the method call (routing, media type, unreadable XML, method names, error pages). */
 export const CACHE_ERROR = 'private';

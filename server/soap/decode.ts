@@ -3,6 +3,7 @@
 // does not parse is reported with its position in the document.
 import { ActivityMetadata, FileBatchRequest, FileReference } from '../batches/model';
 import { API_NS, XSI_NS } from './constants';
+import { FRAMES, T, dotnetException } from './dotnet';
 import { unreadable, unreadableAt } from './faults';
 import { XmlElement, attr } from './xml';
 
@@ -11,24 +12,33 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const FORMAT_ERROR = 'Input string was not in a correct format.';
 
-class ValueError extends Error {}
+/** A value XmlConvert cannot read, with the .NET exception type and frames it would throw. */
+export class ValueError extends Error {
+  constructor(
+    message: string,
+    readonly type: string,
+    readonly frames: readonly string[],
+  ) {
+    super(message);
+  }
+}
 
 /** XmlConvert.ToInt64: optional surrounding whitespace and sign, then digits. */
 export function parseInt64(text: string): bigint {
   const s = text.replace(XML_WS, '');
-  if (!/^[+-]?[0-9]+$/.test(s)) throw new ValueError(FORMAT_ERROR);
+  if (!/^[+-]?[0-9]+$/.test(s)) throw new ValueError(FORMAT_ERROR, T.format, FRAMES.int64);
   const v = BigInt(s);
-  if (v < INT64_MIN || v > INT64_MAX) throw new ValueError('Value was either too large or too small for an Int64.');
+  if (v < INT64_MIN || v > INT64_MAX) throw new ValueError('Value was either too large or too small for an Int64.', T.overflow, FRAMES.int64);
   return v;
 }
 
 /** XmlConvert.ToInt32. */
 export function parseInt32(text: string): number {
   const s = text.replace(XML_WS, '');
-  if (!/^[+-]?[0-9]+$/.test(s)) throw new ValueError(FORMAT_ERROR);
+  if (!/^[+-]?[0-9]+$/.test(s)) throw new ValueError(FORMAT_ERROR, T.format, FRAMES.int32);
   const v = Number(s);
   if (!Number.isSafeInteger(v) || v < -2147483648 || v > 2147483647) {
-    throw new ValueError('Value was either too large or too small for an Int32.');
+    throw new ValueError('Value was either too large or too small for an Int32.', T.overflow, FRAMES.int32);
   }
   return v;
 }
@@ -44,7 +54,7 @@ const GUID_FORMS = [
 export function parseGuid(text: string): string {
   const s = text.replace(XML_WS, '');
   if (!GUID_FORMS.some((re) => re.test(s))) {
-    throw new ValueError('Guid should contain 32 digits with 4 dashes (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).');
+    throw new ValueError('Guid should contain 32 digits with 4 dashes (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).', T.format, FRAMES.guid);
   }
   const hex = s.replace(/[^0-9a-fA-F]/g, '').toLowerCase();
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
@@ -66,7 +76,7 @@ function read<T>(el: XmlElement, parse: (s: string) => T): T {
   try {
     return parse(el.text);
   } catch (err) {
-    if (err instanceof ValueError) throw unreadableAt(el.endLine, el.endCol, err.message);
+    if (err instanceof ValueError) throw unreadableAt(el.endLine, el.endCol, dotnetException(err.type, err.message, err.frames));
     throw err;
   }
 }
@@ -79,14 +89,17 @@ function fileReference(el: XmlElement | undefined): FileReference | null {
   return { Connection: str(f.get('Connection')), RelativeLocation: str(f.get('RelativeLocation')), FileName: str(f.get('FileName')) };
 }
 
-const required = (name: string): Error => unreadable(`Required element ${name} of FileBatch is missing or nil.`);
+const required = (name: string): Error =>
+  unreadable(dotnetException(T.invalidOperation, `Required element ${name} of FileBatch is missing or nil.`, FRAMES.deserialize));
 
 export function decodeFileBatch(el: XmlElement): FileBatchRequest {
   const f = fields(el);
   const timeOut = f.get('TimeOut');
   if (timeOut === undefined || isNil(timeOut)) throw required('TimeOut');
   const TimeOut = read(timeOut, parseInt32);
-  if (TimeOut < 0) throw unreadableAt(timeOut.endLine, timeOut.endCol, 'TimeOut must not be negative.');
+  if (TimeOut < 0) {
+    throw unreadableAt(timeOut.endLine, timeOut.endCol, dotnetException(T.invalidOperation, 'TimeOut must not be negative.', FRAMES.deserialize));
+  }
   const OCRProfile = str(f.get('OCRProfile'));
   if (OCRProfile === null) throw required('OCRProfile');
   const PutModel = str(f.get('PutModel'));
@@ -125,3 +138,18 @@ export function decodeActivityMetadata(el: XmlElement): ActivityMetadata {
   }
   return m as ActivityMetadata;
 }
+
+/**
+ * FileBatch's parameters when the body holds no FileBatch element (the SOAPAction chose the
+ * operation): XmlSerializer skips the unknown element and leaves every parameter at its default,
+ * so the method runs with TimeOut 0 and no strings or files. OCRProfile and PutModel, null there,
+ * are stored as empty strings here (the store keeps both as text).
+ */
+export const absentFileBatch = (): FileBatchRequest => ({
+  TimeOut: 0,
+  ExternalContext: null,
+  InputFile: null,
+  OCRProfile: '',
+  OutputFile: null,
+  PutModel: '',
+});

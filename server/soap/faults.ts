@@ -1,6 +1,7 @@
 // SOAP faults exactly as ASMX writes them, for SOAP 1.1 and 1.2.
 import { MockError } from '../errors';
-import { SOAP11_ENV, SOAP12_ENV, SoapVersion, XSD_NS, XSI_NS } from './constants';
+import { Operation, SOAP11_ENV, SOAP12_ENV, SoapVersion, XSD_NS, XSI_NS } from './constants';
+import { DotNetException, FRAMES, T, dotnetException, messageChain } from './dotnet';
 import { escapeXml } from './xml';
 
 /** The SOAP 1.1 code names; SOAP 1.2 renames two of them. */
@@ -13,16 +14,24 @@ const SOAP12_CODE: Record<FaultCode, string> = {
   VersionMismatch: 'VersionMismatch',
 };
 
-/** A fault the adapter answers with; `detail` is false only where ASMX writes no detail element. */
+/**
+ * A fault the adapter answers with: its code and the .NET exception ASMX would write (the remote
+ * text is the exception's chain of messages; `detail` is false only where ASMX writes no detail
+ * element).
+ */
 export class SoapFault extends Error {
   constructor(
     readonly code: FaultCode,
-    message: string,
+    readonly exception: DotNetException,
     readonly detail = true,
   ) {
-    super(message);
+    super(messageChain(exception));
   }
 }
+
+/** A fault raised by ASMX itself (a SoapException thrown at `frames`). */
+export const soapException = (code: FaultCode, message: string, frames: readonly string[]): SoapFault =>
+  new SoapFault(code, dotnetException(T.soap, message, frames));
 
 /** A fault to be answered in a given SOAP version. */
 export class VersionedFault extends Error {
@@ -34,13 +43,27 @@ export class VersionedFault extends Error {
   }
 }
 
-/** A request answered by a bare HTTP status and an empty body, as ASMX does for 400 and 415. */
+/**
+ * A request answered by a bare HTTP status and an empty body, as ASMX does for 400 and 415, with
+ * the Content-Type of the SOAP version it was handling.
+ */
 export class HttpStatusError extends Error {
   constructor(
     readonly status: number,
+    readonly version: SoapVersion,
     reason: string,
   ) {
     super(reason);
+  }
+}
+
+/** A request ASP.NET answers with its HTML error page (the exception is what the page reports). */
+export class ErrorPageError extends Error {
+  constructor(
+    readonly status: number,
+    readonly exception: DotNetException,
+  ) {
+    super(exception.message);
   }
 }
 
@@ -48,26 +71,33 @@ export class HttpStatusError extends Error {
 export class BodyTooLarge extends Error {}
 
 /**
- * The core's typed errors (errors.ts) as the web method would report them: what the caller got
- * wrong is a Client fault, anything else a Server fault in ASMX's "unable to process" wording.
- * Null for anything untyped, which stays a 500 (a bug, not an answer).
+ * What the web method throws for one of the core's typed errors (errors.ts): a SoapException with
+ * code Client for what the caller got wrong, any other exception for the rest (ASMX then wraps it
+ * in its "unable to process" wording). Null for anything untyped, which stays a 500 (a bug, not
+ * an answer).
  */
-export function faultForError(err: unknown): SoapFault | null {
+export function methodException(err: unknown, op: Operation): { code: 'Client' | 'Server'; exception: DotNetException } | null {
   if (!(err instanceof MockError)) return null;
-  return err.kind === 'invalid' ? new SoapFault('Client', err.message) : processingFailed(err.message);
+  return err.kind === 'invalid'
+    ? { code: 'Client', exception: dotnetException(T.soap, err.message, FRAMES.operation(op)) }
+    : { code: 'Server', exception: dotnetException(T.exception, err.message, FRAMES.operation(op)) };
 }
 
+/** The fault ASMX answers when the web method throws `exception`. */
+export const operationFault = (code: 'Client' | 'Server', exception: DotNetException): SoapFault =>
+  code === 'Client' ? new SoapFault('Client', exception) : processingFailed(exception);
+
 /** ASMX's wording when the request cannot be deserialized. */
-export const unreadable = (inner: string): SoapFault =>
-  new SoapFault('Client', `Server was unable to read request. ---> ${inner}`);
+export const unreadable = (inner: DotNetException): SoapFault =>
+  new SoapFault('Client', dotnetException(T.soap, 'Server was unable to read request.', FRAMES.readParameters, inner));
 
 /** ASMX's wording when deserialization fails at a position in the document. */
-export const unreadableAt = (line: number, col: number, inner: string): SoapFault =>
-  unreadable(`There is an error in XML document (${line}, ${col}). ---> ${inner}`);
+export const unreadableAt = (line: number, col: number, inner: DotNetException): SoapFault =>
+  unreadable(dotnetException(T.invalidOperation, `There is an error in XML document (${line}, ${col}).`, FRAMES.deserialize, inner));
 
-/** ASMX's wording when the web method throws. */
-export const processingFailed = (inner: string): SoapFault =>
-  new SoapFault('Server', `Server was unable to process request. ---> ${inner}`);
+/** ASMX's wording when the web method (or routing) throws: the SoapException is made, never thrown, so it has no stack. */
+export const processingFailed = (inner: DotNetException): SoapFault =>
+  new SoapFault('Server', dotnetException(T.soap, 'Server was unable to process request.', null, inner));
 
 export function envelopeOpen(version: SoapVersion): string {
   const env = version === '1.1' ? SOAP11_ENV : SOAP12_ENV;
@@ -75,8 +105,9 @@ export function envelopeOpen(version: SoapVersion): string {
 }
 export const ENVELOPE_CLOSE = '</soap:Body></soap:Envelope>';
 
-export function renderFault(version: SoapVersion, code: FaultCode, message: string, detail: boolean): string {
-  const text = escapeXml(message);
+/** The fault envelope; `text` is the fault string (the remote or the local form of the exception). */
+export function renderFault(version: SoapVersion, code: FaultCode, faultString: string, detail: boolean): string {
+  const text = escapeXml(faultString);
   if (version === '1.1') {
     return `${envelopeOpen(version)}<soap:Fault><faultcode>soap:${code}</faultcode><faultstring>${text}</faultstring>${
       detail ? '<detail />' : ''
