@@ -260,6 +260,8 @@ function oneOf<T extends string>(what: string, choices: readonly T[]) {
   };
 }
 const checkStatus = oneOf('a status', STATUSES);
+/** The statuses a batch can be given (NotFound is no state a batch can be in). */
+const checkForcedStatus = oneOf('a status', STATUSES.filter((s): s is Exclude<Status, 'NotFound'> => s !== 'NotFound'));
 const checkCode = oneOf('an error code', ERROR_CODES);
 const checkStage = oneOf('a stage', STAGES);
 const checkOperation = oneOf('an operation', ['FileBatch', 'GetStatus'] as const);
@@ -350,7 +352,7 @@ async function drive({ cmd, sub, values, args }: Invocation): Promise<string> {
           const externalContext = opt('external-context');
           const time = optional('time-out', timeOut);
           const ocrProfile = opt('ocr-profile');
-          const status = optional('status', checkStatus);
+          const status = optional('status', checkForcedStatus);
           const errorCode = optional('error-code', checkCode);
           const hold = optional('hold', checkStage);
           const b = await client.createBatch({
@@ -359,7 +361,7 @@ async function drive({ cmd, sub, values, args }: Invocation): Promise<string> {
             ...(externalContext !== undefined ? { externalContext } : {}),
             ...(time !== undefined ? { timeOut: time } : {}),
             ...(ocrProfile !== undefined ? { ocrProfile } : {}),
-            ...(status !== undefined ? { status: status as never } : {}),
+            ...(status !== undefined ? { status } : {}),
             ...(errorCode !== undefined ? { errorCode } : {}),
             ...(hold !== undefined ? { hold } : {}),
           });
@@ -367,8 +369,8 @@ async function drive({ cmd, sub, values, args }: Invocation): Promise<string> {
         }
         case 'set': {
           const id = need(args[0], 'batch id');
-          const status = checkStatus(need(args[1], 'status'));
-          const b = await client.setBatchStatus(id, status as Exclude<Status, 'NotFound'>, args[2] ? checkCode(args[2]) : undefined);
+          const status = checkForcedStatus(need(args[1], 'status'));
+          const b = await client.setBatchStatus(id, status, args[2] ? checkCode(args[2]) : undefined);
           return out(b, () => `batch ${b.id}: ${b.status} (${b.errorCode})`);
         }
         case 'delete': {

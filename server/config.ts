@@ -140,7 +140,7 @@ export const SETTINGS = [
   setting('fixturesDir', 'FIXTURES_DIR', 'folder of fixture JSON files (default ./fixtures if present; none to disable)', nonEmpty, null),
   setting('adminToken', 'ADMIN_TOKEN', 'bearer token required by /__admin (except health)', nonEmpty, null),
   setting('knownProfiles', 'KNOWN_PROFILES', 'comma-separated OCRProfile names; others fail RobotProfileNotFound', profiles, null),
-  setting('journalLimit', 'JOURNAL_LIMIT', 'requests journaled, all namespaces together (the fullest journal drops its oldest; about 0.5 kB each)', int(0, 100_000), 10_000),
+  setting('journalLimit', 'JOURNAL_LIMIT', 'requests journaled, all namespaces together (past it, journals over their fair share drop their oldest; about 0.5 kB each)', int(0, 100_000), 10_000),
   setting('maxConnections', 'MAX_CONNECTIONS', 'concurrent connections accepted', int(1, 100_000), 1024),
   setting('requestTimeoutMs', 'REQUEST_TIMEOUT_MS', 'time allowed to receive a whole request', int(1000, 3_600_000), 30_000),
   setting('headersTimeoutMs', 'HEADERS_TIMEOUT_MS', 'time allowed to receive request headers', int(1000, 3_600_000), 10_000),

@@ -59,6 +59,14 @@ export class RuleNotFoundError extends MockError {
   }
 }
 
+/** Taken already: an id, a name. The message starts with the pointer when there is one. */
+export class ConflictError extends MockError {
+  readonly kind = 'conflict';
+  constructor(message: string, pointer?: string) {
+    super(message, pointer);
+  }
+}
+
 export class DuplicateBatchError extends MockError {
   readonly kind = 'conflict';
   constructor(readonly id: bigint) {

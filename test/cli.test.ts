@@ -91,6 +91,7 @@ describe('the CLI against a running mock', () => {
       [['batches', 'create', '--time-out', 'x'], /^cora-ocr-mock: invalid --time-out: 'x' is not a whole number of seconds/],
       [['batches', 'create', '--hold', 'Bogus'], /^cora-ocr-mock: 'Bogus' is not a stage \(Queued, ProcessingInput, WaitingForOutput\)$/],
       [['batches', 'create', '--status', 'Done'], /^cora-ocr-mock: 'Done' is not a status \(/],
+      [['batches', 'set', '5', 'NotFound'], /^cora-ocr-mock: 'NotFound' is not a status \(Queued, ProcessingInput, WaitingForOutput, Completed, Aborted, Failed\)$/],
       [['--namespace', 'w1', 'clock', '--namspace', 'w2'], /^cora-ocr-mock: unknown option --namspace for 'clock' \(did you mean --namespace\?\)$/],
       [['namespaces', 'create'], /^cora-ocr-mock: missing namespace name$/],
       [['requests', '--operation', 'filebatch'], /^cora-ocr-mock: 'filebatch' is not an operation \(FileBatch, GetStatus\)$/],

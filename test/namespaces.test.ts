@@ -6,7 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { BatchStore } from '../server/batches/store';
 import { AdminClient, AdminError } from '../server/client';
+import { ControlOptions, MockControl } from '../server/control/facade';
+import { EMPTY_FIXTURES } from '../server/control/fixtures';
 import { API_NS, RunningMock, SERVICE_PATH, envelope, fileBatchBody, raw, startMock } from './support/mock';
 import { runToExit, spawnServer } from './support/process';
 
@@ -207,6 +210,45 @@ describe('namespaces isolate every scoped resource', () => {
     assert.notEqual((await root.inNamespace('no-fixture').getBatch(elsewhere.id!)).errorCode, 'RobotProfileNotFound');
   });
 
+  it("a namespace fixture cannot take a batch id another namespace or FIXTURES_DIR holds; its rule replaces FIXTURES_DIR's rule of the same id", async () => {
+    const root = new AdminClient({ url: mock.origin });
+    const taken = await root.createBatch({});
+    for (const id of [taken.id, '777']) {
+      await assert.rejects(
+        root.createNamespace({ name: `clash-${id}`, fixture: { batches: [{ id }] } }),
+        (e: unknown) => e instanceof AdminError && e.status === 409 && e.problem?.pointer === '/fixture/batches/0/id',
+      );
+    }
+    await root.deleteBatch('777');
+    await assert.rejects(root.createNamespace({ name: 'clash-deleted', fixture: { batches: [{ id: '777' }] } }), (e: unknown) => e instanceof AdminError && e.status === 409);
+    await root.reset();
+    assert.equal((await root.getBatch('777')).id, '777', 'the default namespace gets its fixture batch back');
+    const names = (await root.listNamespaces()).items.map((n) => n.name);
+    assert.ok(!names.some((n) => n.startsWith('clash-')), 'nothing half-made');
+    await root.createNamespace({ name: 'own-rule', fixture: { rules: [{ id: 'from-dir', match: { operation: 'GetStatus' }, fault: { type: 'reset' } }] } });
+    assert.deepEqual((await root.inNamespace('own-rule').listRules()).items.map((r) => [r.id, r.fault?.type]), [['from-dir', 'reset']]);
+    await root.inNamespace('own-rule').reset();
+    assert.deepEqual((await root.inNamespace('own-rule').listRules()).items.map((r) => r.id), ['from-dir']);
+  });
+
+  it('a content match on an unknown ActivityMetadata field is refused (it could never match)', async () => {
+    const r = await raw(`${mock.origin}/__admin/namespaces`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'typo', match: { metadata: { WorkflowSpaceName: 'Nightly' } } }),
+    });
+    assert.equal(r.status, 400);
+    assert.equal(JSON.parse(r.body).pointer, '/match/metadata/WorkflowSpaceName');
+  });
+
+  it("a request naming no valid namespace is journaled nowhere, not in the default namespace's journal", async () => {
+    const root = new AdminClient({ url: mock.origin });
+    await root.clearRequests();
+    const bad = await raw(mock.origin + SERVICE_PATH, { method: 'POST', headers: { ...action('FileBatch'), 'X-Cora-Mock-Namespace': 'bad name' }, body: envelope('1.1', fileBatchBody()) });
+    assert.equal(bad.status, 500);
+    assert.equal((await root.requests()).items.length, 0);
+  });
+
   it('the path prefix wins over the header; the WSDL and disco keep the prefix', async () => {
     const r = await raw(`${mock.origin}/ns/by-path${SERVICE_PATH}`, {
       method: 'POST',
@@ -315,6 +357,13 @@ describe('the journals share JOURNAL_LIMIT', () => {
       assert.equal(b.dropped, 155);
       assert.equal(b.items.at(-1)!.seq, 200, 'and its newest entries');
       assert.equal(b.capacity, 50);
+      // A namespace that starts late takes entries from the fullest until it holds its fair share
+      // (50 / 3 journals: 16), then gives up its own oldest; the quiet one keeps all of its 5.
+      const late = sut(mock.origin, SELECTIONS[1]!, 'late');
+      for (let i = 0; i < 20; i++) await late.getStatus('3');
+      const [q2, b2, l2] = [await admin.inNamespace('quiet').requests(), await admin.inNamespace('busy').requests(), await admin.inNamespace('late').requests()];
+      assert.deepEqual([q2.items.length, b2.items.length, l2.items.length], [5, 29, 16]);
+      assert.equal(l2.dropped, 4);
     } finally {
       await mock.close();
     }
@@ -438,6 +487,39 @@ describe('persistence', () => {
 });
 
 describe('idle namespaces', () => {
+  it('count their idle time from a restart, not from before it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cora-ns-idle-'));
+    const dbPath = path.join(dir, 'db.sqlite');
+    let t = Date.parse('2030-01-01T00:00:00Z');
+    const options = (store: BatchStore): ControlOptions => ({
+      store,
+      basePolicy: { timings: { queuedMs: 1, processingInputMs: 1, waitingForOutputMs: 1 }, timeoutUnitMs: 1000 },
+      configuredProfiles: null,
+      loadFixtures: () => EMPTY_FIXTURES,
+      journalLimit: 100,
+      maxNamespaces: 10,
+      namespaceIdleMs: 5000,
+      describeWsdl: async () => 'loaded',
+      now: () => t,
+    });
+    let store = new BatchStore(dbPath, 1001n);
+    let control = new MockControl(options(store));
+    control.world('suite').createBatch({});
+    t += 10_000; // idle for longer than NAMESPACE_IDLE_MS, then the mock restarts
+    control.close();
+    store.close();
+    store = new BatchStore(dbPath, 1001n);
+    control = new MockControl(options(store));
+    t += 1000;
+    assert.equal(control.reclaimIdle(), 0, 'not reclaimed on the first sweep after a restart');
+    assert.equal(control.getNamespace('suite').batches, 1);
+    t += 5000;
+    assert.equal(control.reclaimIdle(), 1, 'reclaimed once idle for NAMESPACE_IDLE_MS since the restart');
+    control.close();
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('are reclaimed after NAMESPACE_IDLE_MS, while one in use stays', async () => {
     const mock = await startMock({ NAMESPACE_IDLE_MS: '1500' });
     try {

@@ -191,15 +191,22 @@ const statusRow = (v: unknown[]): StatusRow =>
 
 /** Brings a database of any earlier schema version up to this release's, in one transaction. */
 function migrate(db: Database.Database): void {
-  const version = Number(db.pragma('user_version', { simple: true }));
-  if (version > SCHEMA_VERSION) {
-    throw new Error(`written by a newer cora-ocr-mock (schema version ${version}; this release knows versions up to ${SCHEMA_VERSION})`);
-  }
-  if (version === SCHEMA_VERSION) return;
+  const read = () => Number(db.pragma('user_version', { simple: true }));
+  const refuseNewer = (version: number) => {
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`written by a newer cora-ocr-mock (schema version ${version}; this release knows versions up to ${SCHEMA_VERSION})`);
+    }
+  };
+  refuseNewer(read());
+  if (read() === SCHEMA_VERSION) return;
+  // IMMEDIATE takes the write lock first, and the version is read again under it: two processes
+  // starting on one old file cannot both migrate it.
   db.transaction(() => {
+    const version = read();
+    refuseNewer(version);
     for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  })();
+  }).immediate();
 }
 
 /** Creates the folder for the database one level at a time (recursive mkdir can spin on /proc). */
@@ -291,6 +298,7 @@ export class BatchStore {
         .safeIntegers(false)
         .raw(true),
       exists: db.prepare('SELECT 1 FROM batches WHERE id = ?').pluck(),
+      externalContext: db.prepare('SELECT external_context FROM batches WHERE id = ?').pluck(),
       list: db.prepare('SELECT * FROM batches WHERE namespace = ? AND id > ? ORDER BY id LIMIT ?'),
       count: db.prepare('SELECT count(*) FROM batches WHERE namespace = ?').pluck(),
       countAll: db.prepare('SELECT count(*) FROM batches').pluck(),
@@ -375,6 +383,11 @@ export class BatchStore {
       anchor: t.anchor,
       observed: t.observed,
     };
+  }
+
+  /** The ExternalContext stored with a batch, in any namespace (null: none, or no such batch). */
+  externalContextOf(id: bigint): string | null {
+    return (this.stmts.externalContext.get(id) as string | null | undefined) ?? null;
   }
 
   /** Whether the id is taken, in any namespace (ids are unique across them). */

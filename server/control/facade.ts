@@ -7,7 +7,16 @@ import { ControllableClock } from '../batches/clock';
 import { DEFAULT_NAMESPACE } from '../batches/model';
 import { BatchPolicy, BatchService } from '../batches/service';
 import { BatchStore } from '../batches/store';
-import { DuplicateNamespaceError, NamespaceLimitError, NamespaceNameError, NamespaceNotFoundError, SeedError } from '../errors';
+import {
+  ConflictError,
+  DuplicateNamespaceError,
+  NamespaceLimitError,
+  NamespaceNameError,
+  NamespaceNotFoundError,
+  SeedError,
+  ValidationError,
+} from '../errors';
+import { META_KEYS } from '../rules/engine';
 import type { Fixture, Health, NamespaceInput, NamespaceJson, NamespaceList, NamespaceMatch, ResetResult } from '../schemas/types';
 import { Exchange, ServiceRequest } from './exchange';
 import { EMPTY_FIXTURES, FixtureSet, addFixture, checkRules } from './fixtures';
@@ -51,6 +60,7 @@ export class MockControl {
   private readonly journals = new Map<string, Journal>();
   /** Namespaces that declare a content match, in creation order (the first that matches wins). */
   private matchers: World[] = [];
+  private prefixMatchers = 0;
   private readonly startedAt: number;
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout | null = null;
@@ -67,7 +77,8 @@ export class MockControl {
     // journal live in memory, as the default namespace's do).
     for (const stored of this.store.namespaces()) {
       if (stored.name === DEFAULT_NAMESPACE) continue;
-      this.build(stored.name, JSON.parse(stored.definition) as Definition, stored.createdAt);
+      // Idle time counts from now: a restart is no reason to reclaim a namespace.
+      this.build(stored.name, JSON.parse(stored.definition) as Definition, stored.createdAt).lastUsedAt = this.startedAt;
     }
     if (options.namespaceIdleMs > 0) {
       this.sweeper = setInterval(() => this.reclaimIdle(), Math.min(60_000, Math.max(1000, options.namespaceIdleMs / 4)));
@@ -99,8 +110,9 @@ export class MockControl {
     }
     if (this.matchers.length > 0) {
       let context = sr.fileBatch?.ExternalContext ?? null;
-      // GetStatus carries no ExternalContext: the one stored with the batch asked about counts.
-      if (sr.operation === 'GetStatus' && sr.batchId !== null) context = this.store.get(sr.batchId)?.request.ExternalContext ?? null;
+      // GetStatus carries no ExternalContext: the one stored with the batch asked about counts
+      // (read only when some namespace matches on it).
+      if (this.prefixMatchers > 0 && sr.operation === 'GetStatus' && sr.batchId !== null) context = this.store.externalContextOf(sr.batchId);
       for (const world of this.matchers) {
         if (world.matches(sr.metadata, context)) {
           world.lastUsedAt = this.now();
@@ -113,14 +125,25 @@ export class MockControl {
     return this.defaultWorld;
   }
 
-  /** Journals a finished exchange in its namespace (the default one when the request never got that far). */
+  /**
+   * Journals a finished exchange in its namespace. A request that named a namespace and never
+   * reached an operation (the WSDL, a malformed envelope) still uses it, creating it if need be;
+   * one whose name is no namespace, or would pass MAX_NAMESPACES, is journaled nowhere: it was
+   * refused for that, and the default namespace's journal is not for other suites' mistakes.
+   */
   record(ex: Exchange, method: string, path: string): void {
-    let world = this.defaultWorld;
-    if (ex.namespace !== null && ex.namespace !== DEFAULT_NAMESPACE) {
-      try {
-        world = this.world(ex.namespace);
-      } catch {
-        // A name that is no namespace, or one over the limit: the request was refused for it.
+    const name = ex.namespace;
+    let world: World = this.defaultWorld;
+    if (name !== null && name !== DEFAULT_NAMESPACE) {
+      const existing = this.worlds.get(name);
+      if (existing) world = existing;
+      else {
+        try {
+          world = this.world(name);
+        } catch (err) {
+          if (err instanceof NamespaceNameError || err instanceof NamespaceLimitError) return;
+          throw err;
+        }
       }
     }
     world.record(ex, method, path);
@@ -139,7 +162,20 @@ export class MockControl {
 
   createNamespace(input: NamespaceInput): NamespaceJson {
     if (this.worlds.has(input.name)) throw new DuplicateNamespaceError(input.name);
-    if (input.fixture) checkRules(input.fixture, '/fixture');
+    for (const key of Object.keys(input.match?.metadata ?? {})) {
+      if (!(key in META_KEYS)) throw new ValidationError(`/match/metadata/${key}: unknown ActivityMetadata field ${key}`, `/match/metadata/${key}`);
+    }
+    if (input.fixture) {
+      checkRules(input.fixture, '/fixture');
+      // Ids are unique across namespaces, and FIXTURES_DIR's are the default namespace's even while deleted.
+      const reserved = new Set(this.options.loadFixtures().batches.map((b) => String(b.seed.id)));
+      input.fixture.batches?.forEach((b, i) => {
+        const id = String(b.id);
+        if (reserved.has(id) || this.store.exists(BigInt(id))) {
+          throw new ConflictError(`/fixture/batches/${i}/id: batch ${id} exists in another namespace, or is FIXTURES_DIR's`, `/fixture/batches/${i}/id`);
+        }
+      });
+    }
     const world = this.create(input.name, { match: input.match ?? null, fixture: input.fixture ?? null });
     return world.describe(this.store.count(world.name));
   }
@@ -215,11 +251,28 @@ export class MockControl {
   }
 
   private build(name: string, definition: Definition, createdAt: number): World {
-    const { options } = this;
     const clock = new ControllableClock();
     const journal = this.journalBudget.open();
     const shared = name === DEFAULT_NAMESPACE;
-    const world = new World({
+    let world: World;
+    try {
+      world = this.newWorld(name, definition, createdAt, clock, journal, shared);
+    } catch (err) {
+      this.journalBudget.close(journal);
+      throw err;
+    }
+    this.worlds.set(name, world);
+    this.journals.set(name, journal);
+    if (world.match) {
+      this.matchers.push(world);
+      if (world.match.externalContextPrefix !== undefined) this.prefixMatchers++;
+    }
+    return world;
+  }
+
+  private newWorld(name: string, definition: Definition, createdAt: number, clock: ControllableClock, journal: Journal, shared: boolean): World {
+    const { options } = this;
+    return new World({
       name,
       batches: new BatchService(this.store, clock, options.basePolicy, name),
       clock,
@@ -231,7 +284,10 @@ export class MockControl {
         // default namespace seeds them. Profiles, timings and rules apply in every namespace.
         const dir = options.loadFixtures();
         if (shared && !definition.fixture) return dir;
-        const set: FixtureSet = { ...EMPTY_FIXTURES, files: [...dir.files], profiles: dir.profiles, timings: dir.timings, rules: [...dir.rules], batches: shared ? [...dir.batches] : [] };
+        // A namespace fixture's rule replaces FIXTURES_DIR's rule of the same id.
+        const own = new Set((definition.fixture?.rules ?? []).map((r) => r.id).filter((id) => id !== undefined));
+        const rules = dir.rules.filter((r) => r.rule.id === undefined || !own.has(r.rule.id));
+        const set: FixtureSet = { ...EMPTY_FIXTURES, files: [...dir.files], profiles: dir.profiles, timings: dir.timings, rules, batches: shared ? [...dir.batches] : [] };
         if (definition.fixture) {
           set.files.push(`namespace ${name}`);
           addFixture(set, definition.fixture, `namespace ${name}`);
@@ -241,10 +297,6 @@ export class MockControl {
       match: definition.match,
       createdAt,
     });
-    this.worlds.set(name, world);
-    this.journals.set(name, journal);
-    if (world.match) this.matchers.push(world);
-    return world;
   }
 
   private drop(name: string): void {
@@ -254,5 +306,6 @@ export class MockControl {
     if (journal) this.journalBudget.close(journal);
     this.journals.delete(name);
     this.matchers = this.matchers.filter((w) => w.name !== name);
+    this.prefixMatchers = this.matchers.filter((w) => w.match?.externalContextPrefix !== undefined).length;
   }
 }

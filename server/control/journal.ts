@@ -1,7 +1,8 @@
 // The request journal: every request to the service, kept in memory, one journal per namespace,
 // so QA can verify what the system under test sent. JOURNAL_LIMIT bounds the entries of all
-// journals together (memory must not grow with the number of namespaces): past it, the oldest
-// entry of the journal holding the most goes, so a busy namespace cannot empty a quiet one's.
+// journals together (memory must not grow with the number of namespaces): past it, a journal
+// over its fair share drops its oldest, else the fullest one does, so a busy namespace cannot
+// empty a quiet one's.
 import { ActivityMetadata } from '../batches/model';
 import type { JournalEntry } from '../schemas/types';
 
@@ -24,6 +25,8 @@ type Stored = Omit<JournalEntry, 'seq' | 'time' | 'metadata'> & { seq: number; m
 /** The entries every journal may hold together, and the journals sharing them. */
 export class JournalBudget {
   private total = 0;
+  /** Journals holding at least one entry: a fair share is limit / nonEmpty. */
+  private nonEmpty = 0;
   private readonly journals = new Set<Journal>();
 
   constructor(readonly limit: number) {}
@@ -42,18 +45,21 @@ export class JournalBudget {
 
   /** Called by a journal that has just added one entry. */
   added(by: Journal): void {
+    if (by.size === 1) this.nonEmpty++;
     if (++this.total <= this.limit) return;
-    // Over budget: the adding journal gives up its oldest if it holds at least a fair share
-    // (the steady state under load), else the largest journal does.
+    // Over budget. A journal holding more than its fair share gives up its own oldest entry (the
+    // steady state under load, O(1)); one within its share takes the oldest of the fullest one.
     let victim = by;
-    if (by.size * this.journals.size < this.limit) {
+    if (by.size * this.nonEmpty <= this.limit) {
       for (const j of this.journals) if (j.size > victim.size) victim = j;
     }
     victim.dropOldest();
   }
 
-  removed(n: number): void {
+  /** Called by a journal that gave up `n` entries and holds `left` now. */
+  removed(n: number, left: number): void {
     this.total -= n;
+    if (n > 0 && left === 0) this.nonEmpty--;
   }
 }
 
@@ -99,7 +105,7 @@ export class Journal {
     if (this.size === 0) return;
     this.entries[this.start++] = undefined;
     this.dropped++;
-    this.budget.removed(1);
+    this.budget.removed(1, this.size);
     // Compact now and then: amortised O(1), and dropped entries do not linger.
     if (this.start >= 1024 && this.start * 2 >= this.entries.length) {
       this.entries = this.entries.slice(this.start);
@@ -142,7 +148,7 @@ export class Journal {
   }
 
   clear(): void {
-    this.budget.removed(this.size);
+    this.budget.removed(this.size, 0);
     this.entries = [];
     this.start = 0;
     this.dropped = 0;
