@@ -3,7 +3,7 @@
 // soap/faults.ts to a SOAP fault. Anything else that escapes is a bug and answers 500.
 
 /** What went wrong, independent of protocol. */
-export type ErrorKind = 'invalid' | 'notFound' | 'conflict' | 'limit';
+export type ErrorKind = 'invalid' | 'notFound' | 'conflict' | 'limit' | 'storeFull';
 
 export abstract class MockError extends Error {
   abstract readonly kind: ErrorKind;
@@ -111,6 +111,18 @@ export class NamespaceLimitError extends MockError {
     readonly limit: number,
   ) {
     super(`cannot create namespace '${namespace}': the mock already holds MAX_NAMESPACES (${limit}) namespaces; drop one or raise MAX_NAMESPACES`);
+  }
+}
+
+/**
+ * A write the store refused for lack of space (SQLite's SQLITE_FULL, or an I/O error on a full
+ * volume). Nothing of the refused write was kept; reads go on working, and writes succeed again,
+ * without a restart, once there is space.
+ */
+export class StoreFullError extends MockError {
+  readonly kind = 'storeFull';
+  constructor(readonly code: string) {
+    super(`the store is full: the mock's database volume has no space left (${code}); nothing was written. Free space on it and retry`);
   }
 }
 

@@ -37,6 +37,8 @@ const BY_KIND: Record<ErrorKind, { status: number; title: string }> = {
   conflict: { status: 409, title: 'Conflict' },
   // A capacity the mock was configured with, not a fault of the request's form.
   limit: { status: 409, title: 'Conflict' },
+  // The database volume is full: nothing was written; retry once space is freed.
+  storeFull: { status: 507, title: 'Insufficient Storage' },
 };
 
 /** Maps the core's typed errors (and body-parser's) to problems; anything else is a logged 500. */

@@ -15,7 +15,7 @@ import {
   isStage,
   isTerminal,
 } from './model';
-import { BatchNotFoundError } from '../errors';
+import { BatchNotFoundError, StoreFullError } from '../errors';
 import { BatchStore, HistoryEntry, StoredBatch } from './store';
 
 export interface BatchPolicy {
@@ -160,10 +160,19 @@ export class BatchService {
     const all = timeline(batch, now);
     const from = all.findIndex((t) => t.status === seen.status && t.errorCode === seen.errorCode);
     const fresh = from >= 0 ? all.slice(from + 1) : [current];
-    this.store.transaction(() => {
-      for (const t of fresh) this.store.addHistory(batch.id, { ...t, at: t.since, recordedAt: now, source: 'clock' });
-      this.store.setObserved(batch.id, current.status, current.errorCode);
-    });
+    const nested = this.store.inTransaction();
+    try {
+      this.store.transaction(() => {
+        for (const t of fresh) this.store.addHistory(batch.id, { ...t, at: t.since, recordedAt: now, source: 'clock' });
+        this.store.setObserved(batch.id, current.status, current.errorCode);
+      });
+    } catch (err) {
+      // A read must not fail because its bookkeeping could not be written (a full volume): the
+      // status is derived all the same, and the next read records the transitions. Inside a
+      // caller's transaction the caller's write fails as a whole instead.
+      if (nested || !(err instanceof StoreFullError)) throw err;
+      return current;
+    }
     batch.observed = { status: current.status, errorCode: current.errorCode };
     return current;
   }

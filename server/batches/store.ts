@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuplicateBatchError, StoreOpenError } from '../errors';
+import { DuplicateBatchError, StoreFullError, StoreOpenError } from '../errors';
 import {
   DEFAULT_NAMESPACE,
   ActivityMetadata,
@@ -239,6 +239,28 @@ function ensureParentDir(dbPath: string): void {
   if (fs.existsSync(dbPath) && fs.statSync(dbPath).isDirectory()) throw new StoreOpenError(`DB_PATH ${dbPath} is a directory`);
 }
 
+/** Below this much free space, an I/O error on a write is the volume being full. */
+const FULL_BELOW_BYTES = 1024 * 1024;
+
+/**
+ * A write's error as the core's: a full volume (SQLITE_FULL, or SQLITE_IOERR_* with almost no
+ * space left where the database lives) becomes StoreFullError; anything else is returned as it is.
+ */
+function storeError(err: unknown, dbPath: string): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return err;
+  if (code === 'SQLITE_FULL') return new StoreFullError(code);
+  if (code.startsWith('SQLITE_IOERR') && dbPath !== ':memory:') {
+    try {
+      const fsStat = fs.statfsSync(path.dirname(path.resolve(dbPath)));
+      if (fsStat.bavail * fsStat.bsize < FULL_BELOW_BYTES) return new StoreFullError(code);
+    } catch {
+      // cannot tell: the error stays what it is
+    }
+  }
+  return err;
+}
+
 export interface ListQuery {
   namespace: string;
   /** Only ids greater than this (keyset paging). */
@@ -249,8 +271,13 @@ export interface ListQuery {
 export class BatchStore {
   readonly db: Database.Database;
   private readonly stmts;
+  /** A write was refused for lack of space, and none has succeeded since (health: 'degraded'). */
+  private full = false;
 
-  constructor(dbPath: string, firstBatchId: bigint) {
+  constructor(
+    private readonly dbPath: string,
+    firstBatchId: bigint,
+  ) {
     if (dbPath !== ':memory:') ensureParentDir(dbPath);
     let db: Database.Database | undefined;
     try {
@@ -330,9 +357,37 @@ export class BatchStore {
     }
   }
 
+  /**
+   * Runs a write: a full volume becomes StoreFullError (and the store 'degraded' until a write
+   * succeeds again); the other errors pass as they are.
+   */
+  private write<T>(fn: () => T): T {
+    let result: T;
+    try {
+      result = fn();
+    } catch (err) {
+      const e = storeError(err, this.dbPath);
+      if (e instanceof StoreFullError) this.full = true;
+      throw e;
+    }
+    this.full = false;
+    return result;
+  }
+
+  /** 'degraded': the last write was refused for lack of space (reads are still served). */
+  state(): 'open' | 'degraded' | 'closed' {
+    if (!this.db.open) return 'closed';
+    return this.full ? 'degraded' : 'open';
+  }
+
+  /** Whether a transaction is open (a nested write then cannot be given up on alone). */
+  inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
   insert(b: Omit<Batch, 'id'> & { id?: bigint; namespace: string }, observed: { status: Status; errorCode: ErrorCode }): bigint {
     try {
-      const info = this.stmts.insert.run({
+      const info = this.write(() => this.stmts.insert.run({
         id: b.id ?? null,
         created_at: b.createdAt,
         timeout_sec: b.request.TimeOut,
@@ -354,7 +409,7 @@ export class BatchStore {
         observed_status: observed.status,
         observed_error: observed.errorCode,
         namespace: b.namespace,
-      });
+      }));
       return BigInt(info.lastInsertRowid);
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY' && b.id !== undefined) {
@@ -414,15 +469,15 @@ export class BatchStore {
   }
 
   setObserved(id: bigint, status: Status, errorCode: ErrorCode): void {
-    this.stmts.setObserved.run(status, errorCode, id);
+    this.write(() => this.stmts.setObserved.run(status, errorCode, id));
   }
 
   setAnchor(id: bigint, anchor: Anchor): void {
-    this.stmts.setAnchor.run(anchor.status, anchor.errorCode, anchor.at, anchor.status, anchor.errorCode, id);
+    this.write(() => this.stmts.setAnchor.run(anchor.status, anchor.errorCode, anchor.at, anchor.status, anchor.errorCode, id));
   }
 
   addHistory(id: bigint, e: HistoryEntry): void {
-    this.stmts.addHistory.run(id, e.status, e.errorCode, e.at, e.recordedAt, e.source);
+    this.write(() => this.stmts.addHistory.run(id, e.status, e.errorCode, e.at, e.recordedAt, e.source));
   }
 
   history(id: bigint): HistoryEntry[] {
@@ -432,7 +487,7 @@ export class BatchStore {
   }
 
   delete(id: bigint, namespace: string): boolean {
-    return this.stmts.delete.run(id, namespace).changes > 0;
+    return this.write(() => this.stmts.delete.run(id, namespace).changes > 0);
   }
 
   /** Removes every batch of a namespace; the id sequence keeps counting so ids are still never reused. */
@@ -452,7 +507,7 @@ export class BatchStore {
   }
 
   saveNamespace(n: StoredNamespace): void {
-    this.stmts.saveNamespace.run(n.name, n.definition, n.createdAt);
+    this.write(() => this.stmts.saveNamespace.run(n.name, n.definition, n.createdAt));
   }
 
   /** Forgets a namespace and deletes its batches. */
@@ -465,7 +520,7 @@ export class BatchStore {
 
   /** Runs fn in one transaction (nested calls become savepoints); the wrapper is made once. */
   transaction<T>(fn: () => T): T {
-    return this.txFn(fn) as T;
+    return this.write(() => this.txFn(fn) as T);
   }
 
   private readonly txFn: (fn: () => unknown) => unknown;
@@ -476,7 +531,13 @@ export class BatchStore {
 
   close(): void {
     if (!this.db.open) return;
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      // On a full volume the checkpoint cannot grow the file: the WAL keeps every commit, and
+      // the next start replays it.
+      if (!(storeError(err, this.dbPath) instanceof StoreFullError)) throw err;
+    }
     this.db.close();
   }
 }

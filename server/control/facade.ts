@@ -199,8 +199,9 @@ export class MockControl {
     const open = this.store.isOpen();
     const wsdl = await this.options.describeWsdl();
     return {
+      // A degraded store (full volume) still serves reads: ready, but it says so.
       status: open && wsdl === 'loaded' ? 'ok' : 'unavailable',
-      store: open ? 'open' : 'closed',
+      store: this.store.state(),
       wsdl,
       batches: open ? this.store.countAll() : null,
       namespaces: this.worlds.size,

@@ -403,7 +403,11 @@ export const Health = {
   additionalProperties: false,
   properties: {
     status: { type: 'string', enum: ['ok', 'unavailable'] },
-    store: { type: 'string', enum: ['open', 'closed'] },
+    store: {
+      type: 'string',
+      enum: ['open', 'degraded', 'closed'],
+      description: 'degraded: the last write was refused because the volume is full (reads are served; writes succeed again once there is space)',
+    },
     wsdl: { type: 'string', description: 'loaded, pending, or invalid: reason' },
     batches: { type: ['integer', 'null'], description: 'in every namespace' },
     namespaces: { type: 'integer', description: 'namespaces held, the default one included' },
