@@ -261,6 +261,70 @@ function storeError(err: unknown, dbPath: string): unknown {
   return err;
 }
 
+/**
+ * Refuses, before SQLite touches it, a file that is not a usable cora-ocr-mock database: not
+ * SQLite at all, cut short, or not writable. (An empty file is a new database: nothing is lost.)
+ */
+function checkExistingFile(dbPath: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(dbPath, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // a new database
+    throw new StoreOpenError(`DB_PATH ${dbPath}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  let size: number;
+  const header = Buffer.alloc(100);
+  let got: number;
+  try {
+    size = fs.fstatSync(fd).size;
+    got = fs.readSync(fd, header, 0, 100, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (size === 0) return;
+  if (got < 100 || header.toString('latin1', 0, 16) !== 'SQLite format 3\u0000') {
+    throw new StoreOpenError(`DB_PATH ${dbPath} is not a database (its first bytes are not SQLite's header); point DB_PATH at the mock's database or at a new file`);
+  }
+  const raw = header.readUInt16BE(16);
+  const pageSize = raw === 1 ? 65536 : raw;
+  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) {
+    throw new StoreOpenError(`DB_PATH ${dbPath} is a damaged SQLite database (page size ${raw} in its header)`);
+  }
+  // The header's page count is valid when its change counter matches (SQLite 3.7+). A WAL left by
+  // a crash mid-checkpoint may legitimately hold pages past the end of the file: then SQLite's
+  // recovery decides.
+  const pages = header.readUInt32BE(28);
+  const valid = header.readUInt32BE(24) === header.readUInt32BE(92);
+  let walBytes = 0;
+  try {
+    walBytes = fs.statSync(`${dbPath}-wal`).size;
+  } catch {
+    walBytes = 0;
+  }
+  if (valid && walBytes === 0 && size < pages * pageSize) {
+    throw new StoreOpenError(
+      `DB_PATH ${dbPath} is truncated: its header says ${pages} pages of ${pageSize} bytes (${pages * pageSize} bytes), the file has ${size}; restore it from a copy or point DB_PATH at a new file`,
+    );
+  }
+  for (const f of [dbPath, path.dirname(path.resolve(dbPath))]) {
+    try {
+      fs.accessSync(f, fs.constants.W_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new StoreOpenError(`DB_PATH ${dbPath} is read-only (${f === dbPath ? 'the file' : `its folder ${f}`}: ${code}); the mock writes to its database`);
+    }
+  }
+}
+
+/** A database that holds tables but not the mock's belongs to something else: refused, never written to. */
+function refuseForeign(db: Database.Database): void {
+  const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[]);
+  if (names.length > 0 && !names.includes('batches')) {
+    throw new Error(`not a cora-ocr-mock database (its tables: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}); point DB_PATH at the mock's database or at a new file`);
+  }
+}
+
 export interface ListQuery {
   namespace: string;
   /** Only ids greater than this (keyset paging). */
@@ -278,11 +342,15 @@ export class BatchStore {
     private readonly dbPath: string,
     firstBatchId: bigint,
   ) {
-    if (dbPath !== ':memory:') ensureParentDir(dbPath);
+    if (dbPath !== ':memory:') {
+      ensureParentDir(dbPath);
+      checkExistingFile(dbPath);
+    }
     let db: Database.Database | undefined;
     try {
       db = new Database(dbPath);
       db.defaultSafeIntegers(true);
+      refuseForeign(db); // before anything is written: journal_mode below rewrites the header
       db.pragma('journal_mode = WAL'); // reads the header: a file that is not a database fails here
       // NORMAL in WAL mode: a commit survives a process crash (SIGKILL), which is what a mock must
       // survive; only an OS crash could lose the last commits.
