@@ -49,7 +49,8 @@ export function toProblem(err: unknown): Problem | null {
     return new Problem(status, title, err.message, err.pointer);
   }
   const e = err as { type?: string; status?: number; message?: string };
-  if (e.type === 'entity.parse.failed') return badRequest(`invalid JSON: ${e.message}`);
+  // The pointer '' is the whole body (RFC 6901).
+  if (e.type === 'entity.parse.failed') return badRequest(`invalid JSON: ${e.message}`, '');
   if (e.type === 'entity.too.large') return new Problem(413, 'Content Too Large', 'request body too large');
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new Problem(415, 'Unsupported Media Type', e.message ?? '');
   return null;

@@ -56,7 +56,7 @@ function jsonBody(req: Request, optional = false): unknown {
   const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0' || req.headers['transfer-encoding'] !== undefined;
   if (!hasBody) {
     if (optional) return {};
-    throw badRequest('a JSON body is required');
+    throw badRequest('a JSON body is required', '');
   }
   if (!req.is('application/json')) throw new Problem(415, 'Unsupported Media Type', 'send the body as application/json');
   return req.body;
