@@ -8,6 +8,7 @@ import {
   DEFAULT_NAMESPACE,
   ErrorCode,
   FileBatchRequest,
+  STAGES,
   StageTimings,
   Status,
   StatusView,
@@ -35,6 +36,9 @@ export interface BatchDetails {
   current: StatusView;
   history: HistoryEntry[];
 }
+
+/** A status's place in the lifecycle: the stages in order, then the terminal statuses. */
+const rank = (s: Status): number => (isStage(s) ? STAGES.indexOf(s) : isTerminal(s) ? STAGES.length : -1);
 
 /**
  * The batches of one namespace, on that namespace's clock. A batch of another namespace is, from
@@ -157,6 +161,11 @@ export class BatchService {
     const current = statusAt(batch, now);
     const seen = batch.observed;
     if (current.status === seen.status && current.errorCode === seen.errorCode) return current;
+    // A clock set back does not take a batch back: what a reader has seen stays (the lifecycle
+    // only moves forward; an admin's forced status is the one way back, and it resets `observed`).
+    if (rank(current.status) < rank(seen.status)) {
+      return timeline(batch, Number.MAX_SAFE_INTEGER).find((t) => t.status === seen.status && t.errorCode === seen.errorCode) ?? { ...seen, since: now };
+    }
     const all = timeline(batch, now);
     const from = all.findIndex((t) => t.status === seen.status && t.errorCode === seen.errorCode);
     const fresh = from >= 0 ? all.slice(from + 1) : [current];

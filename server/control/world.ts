@@ -50,6 +50,13 @@ export interface WorldOptions {
   createdAt: number;
 }
 
+/** The virtual clock's range: .NET DateTime's (years 0001 to 9999). */
+const CLOCK_MIN_ISO = '0001-01-01T00:00:00.000Z';
+const CLOCK_MAX_ISO = '9999-12-31T23:59:59.999Z';
+const CLOCK_MIN_MS = Date.parse(CLOCK_MIN_ISO);
+const CLOCK_MAX_MS = Date.parse(CLOCK_MAX_ISO);
+const inClockRange = (ms: number) => Number.isFinite(ms) && ms >= CLOCK_MIN_MS && ms <= CLOCK_MAX_MS;
+
 export class World {
   readonly name: string;
   readonly match: NamespaceMatch | null;
@@ -265,6 +272,14 @@ export class World {
     if (cmd.set !== undefined) {
       setTo = Date.parse(cmd.set);
       if (!Number.isFinite(setTo)) throw new ValidationError(`/set: '${cmd.set}' is not an ISO 8601 time`, '/set');
+    }
+    // The whole command is checked before any of it applies: virtual time stays within what a
+    // .NET DateTime (and a four-digit ISO 8601 year) can hold.
+    if (setTo !== undefined && !inClockRange(setTo)) {
+      throw new ValidationError(`/set: '${cmd.set}' is outside the clock's range (${CLOCK_MIN_ISO} to ${CLOCK_MAX_ISO})`, '/set');
+    }
+    if (cmd.advanceMs && !inClockRange((setTo ?? this.clock.now()) + cmd.advanceMs)) {
+      throw new ValidationError(`/advanceMs: ${cmd.advanceMs} ms would move the clock past ${CLOCK_MAX_ISO}`, '/advanceMs');
     }
     if (cmd.freeze) this.clock.freeze();
     if (setTo !== undefined) this.clock.set(setTo);
