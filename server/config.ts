@@ -33,6 +33,8 @@ export interface Config {
   corsOrigin: string | null;
   maxNamespaces: number;
   namespaceIdleMs: number;
+  maxWaiters: number;
+  waitTimeoutMaxMs: number;
 }
 
 
@@ -137,6 +139,8 @@ export const SETTINGS = [
   setting('corsOrigin', 'ADMIN_CORS_ORIGIN', 'origin allowed to call /__admin from a browser', text, null),
   setting('maxNamespaces', 'MAX_NAMESPACES', 'namespaces held besides the default one (more are refused)', int(0, 100_000), 1000),
   setting('namespaceIdleMs', 'NAMESPACE_IDLE_MS', 'drop a namespace unused this long, with its batches (0: never)', int(0, TEN_YEARS_MS), 0),
+  setting('maxWaiters', 'MAX_WAITERS', 'open long-poll waits (admin wait routes), all namespaces together (each holds a connection)', int(0, 100_000), 500),
+  setting('waitTimeoutMaxMs', 'WAIT_TIMEOUT_MAX_MS', 'longest timeoutMs a wait may ask for (real time)', int(1000, 86_400_000), 300_000),
 ] as const;
 
 const flagOf = (env: string) => '--' + env.toLowerCase().replace(/_/g, '-');

@@ -3,7 +3,8 @@
 // soap/faults.ts to a SOAP fault. Anything else that escapes is a bug and answers 500.
 
 /** What went wrong, independent of protocol. */
-export type ErrorKind = 'invalid' | 'notFound' | 'conflict' | 'limit';
+/** `limit`: a capacity the mock was configured with; `busy`: one that frees up again (retry later). */
+export type ErrorKind = 'invalid' | 'notFound' | 'conflict' | 'limit' | 'busy';
 
 export abstract class MockError extends Error {
   abstract readonly kind: ErrorKind;
@@ -103,6 +104,14 @@ export class NamespaceLimitError extends MockError {
     readonly limit: number,
   ) {
     super(`cannot create namespace '${namespace}': the mock already holds MAX_NAMESPACES (${limit}) namespaces; drop one or raise MAX_NAMESPACES`);
+  }
+}
+
+/** Opening one more long-poll wait would pass MAX_WAITERS; waits end, so a later call may succeed. */
+export class WaiterLimitError extends MockError {
+  readonly kind = 'busy';
+  constructor(readonly limit: number) {
+    super(`the mock already holds MAX_WAITERS (${limit}) open waits; try again when one has ended, or raise MAX_WAITERS`);
   }
 }
 

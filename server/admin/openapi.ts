@@ -20,6 +20,12 @@ const journalFilters = [
   q('protocol', 'soap11, soap12, httpget or httppost'),
 ];
 
+const timeoutParam = q('timeoutMs', 'how long to wait, real milliseconds (default 30000, at most WAIT_TIMEOUT_MAX_MS)', { type: 'integer', minimum: 0 });
+const waitProblems = {
+  '408': problem('Timed out: the problem says what was found (a batch wait adds `batch`, a request wait `count` and `items`; both add `waitedMs`)'),
+  '503': problem('MAX_WAITERS waits are open already (retry later; Retry-After is set), or the mock is shutting down'),
+};
+
 const nameParam = { name: 'name', in: 'path', required: true, schema: ref('NamespaceName') };
 
 const paths: Record<string, Record<string, unknown>> = {
@@ -54,6 +60,19 @@ const paths: Record<string, Record<string, unknown>> = {
     },
     delete: { operationId: 'deleteBatch', summary: 'Delete a batch (its id is never reused)', parameters: [idParam], responses: { '204': noContent, '404': problem('No such batch'), ...common } },
   },
+  '/__admin/batches/{id}/wait': {
+    get: {
+      operationId: 'waitForStatus',
+      summary:
+        "Long poll: answers with the batch as soon as its status is one of ?status (at once if it is). The server wakes at the exact moment of the batch's next transition on a running clock, and on clock commands, PATCH, delete or reset; a client that disconnects frees its waiter",
+      parameters: [
+        idParam,
+        { name: 'status', in: 'query', required: true, description: 'statuses to wait for, comma-separated (e.g. Completed,Failed)', schema: { type: 'string' } },
+        timeoutParam,
+      ],
+      responses: { '200': json(ref('Batch')), '404': problem('No such batch, or it was deleted (or its namespace dropped) while waiting'), ...waitProblems, ...common },
+    },
+  },
   '/__admin/rules': {
     get: { operationId: 'listRules', summary: 'Rules in evaluation order, with their match/fire counters', responses: { '200': json(ref('RuleList')), ...common } },
     post: { operationId: 'createRule', summary: 'Add a rule (match + one effect)', requestBody: body('RuleInput'), responses: { '201': json(ref('Rule'), 'Created'), '409': problem('Id already exists'), ...common } },
@@ -70,6 +89,14 @@ const paths: Record<string, Record<string, unknown>> = {
   '/__admin/requests': {
     get: { operationId: 'listRequests', summary: 'The request journal, oldest first', parameters: [...journalFilters, q('limit', 'newest N', { type: 'integer' })], responses: { '200': json(ref('JournalPage')), ...common } },
     delete: { operationId: 'clearRequests', summary: 'Clear the journal', responses: { '204': noContent, ...common } },
+  },
+  '/__admin/requests/wait': {
+    get: {
+      operationId: 'waitForRequests',
+      summary: 'Long poll: answers when at least ?count journal entries match the filters (at once if they do), with every matching entry',
+      parameters: [...journalFilters, q('count', 'how many matching entries to wait for (default 1)', { type: 'integer', minimum: 1 }), timeoutParam],
+      responses: { '200': json(ref('JournalPage')), ...waitProblems, ...common },
+    },
   },
   '/__admin/requests/count': {
     get: { operationId: 'countRequests', summary: 'How many journal entries match', parameters: journalFilters, responses: { '200': json({ type: 'object', required: ['count'], properties: { count: { type: 'integer' } } }), ...common } },

@@ -10,8 +10,10 @@ import { BatchStore } from '../batches/store';
 import { DuplicateNamespaceError, NamespaceLimitError, NamespaceNameError, NamespaceNotFoundError, SeedError } from '../errors';
 import type { Fixture, Health, NamespaceInput, NamespaceJson, NamespaceList, NamespaceMatch, ResetResult } from '../schemas/types';
 import { Exchange, ServiceRequest } from './exchange';
+import { EventStream } from './events';
 import { EMPTY_FIXTURES, FixtureSet, addFixture, checkRules } from './fixtures';
 import { Journal, JournalBudget } from './journal';
+import { WaiterBudget } from './waiters';
 import { World } from './world';
 
 export type { BatchListQuery } from './world';
@@ -33,6 +35,12 @@ export interface ControlOptions {
   namespaceIdleMs: number;
   /** The service description's state for health: 'loaded', or why not. */
   describeWsdl: () => Promise<string>;
+  /** Open long-poll waits, all namespaces together (MAX_WAITERS). */
+  maxWaiters: number;
+  /** The longest a wait may be asked to last (WAIT_TIMEOUT_MAX_MS). */
+  waitTimeoutMaxMs: number;
+  /** An event listener that threw (the call that emitted goes on). */
+  onError?: (err: unknown) => void;
   /** Real time; tests may pass their own. */
   now?: () => number;
 }
@@ -56,12 +64,17 @@ export class MockControl {
   private readonly sweeper: NodeJS.Timeout | null = null;
   /** The namespace of every request and admin call that names none. */
   readonly defaultWorld: World;
+  /** Every namespace's events (each carries its namespace). */
+  readonly events: EventStream;
+  readonly waiterBudget: WaiterBudget;
 
   constructor(private readonly options: ControlOptions) {
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
     this.journalBudget = new JournalBudget(options.journalLimit);
+    this.events = new EventStream(null, options.onError);
+    this.waiterBudget = new WaiterBudget(options.maxWaiters, options.waitTimeoutMaxMs);
     this.defaultWorld = this.build(DEFAULT_NAMESPACE, { match: null, fixture: null }, this.startedAt);
     // Namespaces outlive restarts: their definitions and batches are stored (rules, clock and
     // journal live in memory, as the default namespace's do).
@@ -171,13 +184,15 @@ export class MockControl {
       uptimeMs: this.now() - this.startedAt,
       clock: this.defaultWorld.clockState(),
       journal: this.defaultWorld.journalStats(),
+      waiters: { open: this.waiterBudget.open, limit: this.waiterBudget.limit },
       fixtures: this.defaultWorld.fixtureFiles,
     };
   }
 
-  /** Stops the idle sweeper (the app is closing). */
+  /** Stops the idle sweeper and ends every open wait (the app is closing). */
   close(): void {
     if (this.sweeper) clearInterval(this.sweeper);
+    for (const world of this.worlds.values()) world.endWaits({ kind: 'closed' });
   }
 
   /** Drops namespaces unused for NAMESPACE_IDLE_MS. A namespace in use has been used recently, so it stays. */
@@ -240,6 +255,8 @@ export class MockControl {
       },
       match: definition.match,
       createdAt,
+      events: new EventStream(this.events, this.options.onError),
+      waiterBudget: this.waiterBudget,
     });
     this.worlds.set(name, world);
     this.journals.set(name, journal);
@@ -248,6 +265,9 @@ export class MockControl {
   }
 
   private drop(name: string): void {
+    const world = this.worlds.get(name);
+    if (world?.events.has('namespaceDropped')) world.events.emit({ type: 'namespaceDropped', namespace: name });
+    world?.endWaits({ kind: 'gone', reason: `namespace ${name} was dropped while waiting` });
     this.store.dropNamespace(name);
     this.worlds.delete(name);
     const journal = this.journals.get(name);

@@ -63,6 +63,8 @@ export class Journal {
   private start = 0;
   private seq = 0;
   private dropped = 0;
+  /** Entries dropped since the journal opened (a clear does not reset it): the metrics' counter. */
+  droppedTotal = 0;
 
   constructor(private readonly budget: JournalBudget) {}
 
@@ -70,9 +72,9 @@ export class Journal {
     return this.entries.length - this.start;
   }
 
-  /** `time` is derived from timeMs when read, so recording stays cheap on the hot path. */
-  add(entry: Omit<JournalEntry, 'seq' | 'time'>): void {
-    if (this.budget.limit === 0) return;
+  /** `time` is derived from timeMs when read, so recording stays cheap on the hot path. Returns the entry's seq (0: not kept). */
+  add(entry: Omit<JournalEntry, 'seq' | 'time'>): number {
+    if (this.budget.limit === 0) return 0;
     // An explicit literal (no rest/spread): every entry gets the same compact hidden class.
     const e: Stored = {
       seq: ++this.seq,
@@ -92,6 +94,7 @@ export class Journal {
     };
     this.entries.push(e);
     this.budget.added(this);
+    return e.seq;
   }
 
   /** Drops the oldest entry (the budget is spent). */
@@ -99,6 +102,7 @@ export class Journal {
     if (this.size === 0) return;
     this.entries[this.start++] = undefined;
     this.dropped++;
+    this.droppedTotal++;
     this.budget.removed(1);
     // Compact now and then: amortised O(1), and dropped entries do not linger.
     if (this.start >= 1024 && this.start * 2 >= this.entries.length) {
@@ -120,15 +124,36 @@ export class Journal {
     return true;
   }
 
+  private static view(e: Stored): JournalEntry {
+    const { metadataJson, ...rest } = e;
+    return { ...rest, time: new Date(e.timeMs).toISOString(), metadata: metadataJson === null ? null : (JSON.parse(metadataJson) as ActivityMetadata) };
+  }
+
   /** Oldest first; `limit` keeps the newest N of the matches. */
   query(q: JournalQuery = {}): JournalEntry[] {
     const out: JournalEntry[] = [];
-    for (const e of this.stored()) {
-      if (!Journal.matches(e, q)) continue;
-      const { metadataJson, ...rest } = e;
-      out.push({ ...rest, time: new Date(e.timeMs).toISOString(), metadata: metadataJson === null ? null : (JSON.parse(metadataJson) as ActivityMetadata) });
-    }
+    for (const e of this.stored()) if (Journal.matches(e, q)) out.push(Journal.view(e));
     return q.limit !== undefined && out.length > q.limit ? out.slice(out.length - q.limit) : out;
+  }
+
+  /** The entry journaled under `seq`, while it is kept. */
+  get(seq: number): JournalEntry | undefined {
+    const e = this.entryAt(seq);
+    return e && Journal.view(e);
+  }
+
+  /** Whether the newest entry matches (a waiter counts entries as they come). */
+  newestMatches(q: JournalQuery): boolean {
+    const e = this.size > 0 ? this.entries[this.entries.length - 1] : undefined;
+    return e !== undefined && Journal.matches(e, q);
+  }
+
+  /** Entries hold consecutive seqs, oldest first: the one wanted is found by its distance from the first. */
+  private entryAt(seq: number): Stored | undefined {
+    if (this.size === 0 || !Number.isInteger(seq)) return undefined;
+    const first = this.entries[this.start]!.seq;
+    const i = this.start + (seq - first);
+    return i >= this.start && i < this.entries.length ? this.entries[i] : undefined;
   }
 
   countMatching(q: JournalQuery = {}): number {

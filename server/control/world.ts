@@ -18,10 +18,12 @@ import type {
   Rule,
   RuleInput,
 } from '../schemas/types';
+import { EventStream } from './events';
 import { Decision, Exchange, ServiceRequest } from './exchange';
 import { FixtureSet } from './fixtures';
 import { Journal, JournalQuery } from './journal';
 import { batchToJson, detailsToJson, fileRefFromJson, metadataFromJson } from './views';
+import { WaitEnd, WaiterBudget, Waiters } from './waiters';
 
 const NO_DECISION: Decision = Object.freeze({ ruleIds: Object.freeze([]) as unknown as string[] });
 
@@ -48,6 +50,10 @@ export interface WorldOptions {
   /** How requests that name no namespace may still select this one. */
   match: NamespaceMatch | null;
   createdAt: number;
+  /** This world's event stream (it forwards to the MockControl's). */
+  events: EventStream;
+  /** MAX_WAITERS and WAIT_TIMEOUT_MAX_MS, shared by every world. */
+  waiterBudget: WaiterBudget;
 }
 
 export class World {
@@ -60,8 +66,11 @@ export class World {
   readonly batches: BatchService;
   /** This world's virtual clock (freeze, advance, set, resume apply to it alone). */
   readonly clock: ControllableClock;
-  private readonly journal: Journal;
+  /** What happens here, as events (batches, requests, rules, clock, reset). */
+  readonly events: EventStream;
+  readonly journal: Journal;
   private readonly rules: RuleBook;
+  private readonly waiters: Waiters;
   private fixtures: FixtureSet;
   private knownProfiles: Set<string> | null = null;
 
@@ -73,7 +82,28 @@ export class World {
     this.batches = options.batches;
     this.clock = options.clock;
     this.journal = options.journal;
+    this.events = options.events;
     this.rules = new RuleBook(() => this.clock.now());
+    this.waiters = new Waiters(this, options.waiterBudget);
+    this.batches.onChange = (change) => {
+      const { events, name: namespace } = this;
+      switch (change.kind) {
+        case 'created':
+          if (events.has('batchCreated')) events.emit({ type: 'batchCreated', namespace, batchId: change.id.toString(), source: change.source });
+          break;
+        case 'forced':
+          if (events.has('batchForced')) {
+            events.emit({ type: 'batchForced', namespace, batchId: change.id.toString(), status: change.status, errorCode: change.errorCode });
+          }
+          break;
+        case 'deleted':
+          if (events.has('batchDeleted')) events.emit({ type: 'batchDeleted', namespace, batchId: change.id.toString() });
+          break;
+        case 'cleared':
+          if (events.has('batchesCleared')) events.emit({ type: 'batchesCleared', namespace });
+          break;
+      }
+    };
     this.fixtures = options.loadFixtures();
     this.applyFixtures({ batches: true });
   }
@@ -103,6 +133,7 @@ export class World {
       };
     }
     const verdict = facts ? this.rules.evaluate(facts) : null;
+    if (verdict?.ruleIds.length && this.events.has('ruleFired')) this.events.emit({ type: 'ruleFired', namespace: this.name, ruleIds: verdict.ruleIds });
     const effects: BatchEffects = { ...verdict?.effects };
     if (op === 'FileBatch' && this.knownProfiles && !this.knownProfiles.has(request!.OCRProfile) && !effects.outcome) {
       effects.outcome = { status: 'Failed', errorCode: 'RobotProfileNotFound', at: 'ProcessingInput' };
@@ -124,7 +155,7 @@ export class World {
 
   /** Journals a finished exchange; `method` and `path` are the HTTP request line's. */
   record(ex: Exchange, method: string, path: string): void {
-    this.journal.add({
+    const seq = this.journal.add({
       timeMs: this.clock.now(),
       method,
       path,
@@ -139,6 +170,7 @@ export class World {
       transportFault: ex.decision?.delivery?.fault.type ?? null,
       durationMs: ex.durationMs,
     });
+    if (seq !== 0 && this.events.has('requestJournaled')) this.events.emit({ type: 'requestJournaled', namespace: this.name, seq });
   }
 
   /** Whether a request that names no namespace selects this one by its content. */
@@ -235,7 +267,13 @@ export class World {
   }
 
   addRule(input: RuleInput, source = 'api'): Rule {
-    return this.rules.add(input, source);
+    const rule = this.rules.add(input, source);
+    this.rulesChanged();
+    return rule;
+  }
+
+  private rulesChanged(): void {
+    if (this.events.has('rulesChanged')) this.events.emit({ type: 'rulesChanged', namespace: this.name });
   }
 
   getRule(id: string): Rule {
@@ -246,10 +284,12 @@ export class World {
 
   deleteRule(id: string): void {
     if (!this.rules.delete(id)) throw new RuleNotFoundError(id);
+    this.rulesChanged();
   }
 
   clearRules(): void {
     this.rules.clear();
+    this.rulesChanged();
   }
 
   // --- clock
@@ -270,7 +310,12 @@ export class World {
     if (setTo !== undefined) this.clock.set(setTo);
     if (cmd.advanceMs) this.clock.advance(cmd.advanceMs);
     if (cmd.resume) this.clock.resume();
+    this.clockMoved();
     return this.clock.state();
+  }
+
+  private clockMoved(): void {
+    if (this.events.has('clockMoved')) this.events.emit({ type: 'clockMoved', namespace: this.name, clock: this.clock.state() });
   }
 
   // --- the request journal
@@ -285,6 +330,42 @@ export class World {
 
   clearRequests(): void {
     this.journal.clear();
+    this.journalCleared();
+  }
+
+  private journalCleared(): void {
+    if (this.events.has('journalCleared')) this.events.emit({ type: 'journalCleared', namespace: this.name });
+  }
+
+  // --- waiting (long polls)
+
+  /**
+   * Waits until the batch's status is one of `statuses` (at once when it is), for at most
+   * `timeoutMs` of real time. An unknown batch is a BatchNotFoundError, not a wait.
+   */
+  waitForStatus(id: bigint, statuses: Status[], timeoutMs: number, signal?: AbortSignal): Promise<WaitEnd<BatchJson>> {
+    this.getBatch(id);
+    return this.waiters.forStatus(id, statuses, timeoutMs, (x) => this.getBatch(x), signal);
+  }
+
+  /** Waits until at least `count` journal entries match `q`; answers with all of them. */
+  waitForRequests(q: Omit<JournalQuery, 'limit'>, count: number, timeoutMs: number, signal?: AbortSignal): Promise<WaitEnd<JournalPage>> {
+    return this.waiters.forRequests(q, count, timeoutMs, () => this.requests(q), signal);
+  }
+
+  /** Open waits here, by kind. */
+  waiterCounts(): { batch: number; requests: number } {
+    return this.waiters.sizes();
+  }
+
+  /** For the waiters: a batch's timing facts and status now, or null when it is not here. */
+  batchState(id: bigint) {
+    return this.batches.watch(id);
+  }
+
+  /** Ends every open wait (the mock is closing, or this namespace is being dropped). */
+  endWaits(end: WaitEnd<never>): void {
+    this.waiters.endAll(end);
   }
 
   // --- reset, description
@@ -293,11 +374,14 @@ export class World {
   reset({ keepBatches = false } = {}): ResetResult {
     this.fixtures = this.options.loadFixtures();
     this.journal.clear();
+    this.journalCleared();
     if (!keepBatches) {
       this.clock.reset();
+      this.clockMoved();
       this.batches.deleteAll();
     }
     this.applyFixtures({ batches: !keepBatches });
+    if (this.events.has('reset')) this.events.emit({ type: 'reset', namespace: this.name, keepBatches });
     return { reset: true, namespace: this.name, keepBatches, fixtures: this.fixtures.files, clock: this.clock.state() };
   }
 
@@ -311,6 +395,7 @@ export class World {
       rules: this.rules.size,
       journal: this.journal.stats(),
       clock: this.clock.state(),
+      waiters: this.waiters.size,
     };
   }
 

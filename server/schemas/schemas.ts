@@ -399,7 +399,7 @@ export const ResetResult = {
 
 export const Health = {
   type: 'object',
-  required: ['status', 'store', 'wsdl', 'batches', 'namespaces', 'uptimeMs', 'clock', 'journal', 'fixtures'],
+  required: ['status', 'store', 'wsdl', 'batches', 'namespaces', 'uptimeMs', 'clock', 'journal', 'waiters', 'fixtures'],
   additionalProperties: false,
   properties: {
     status: { type: 'string', enum: ['ok', 'unavailable'] },
@@ -414,6 +414,13 @@ export const Health = {
       additionalProperties: false,
       required: ['size', 'capacity', 'dropped'],
       properties: { size: { type: 'integer' }, capacity: { type: 'integer' }, dropped: { type: 'integer' } },
+    },
+    waiters: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['open', 'limit'],
+      description: 'long-poll waits, all namespaces together',
+      properties: { open: { type: 'integer' }, limit: { type: 'integer', description: 'MAX_WAITERS' } },
     },
     fixtures: { type: 'array', items: { type: 'string' } },
   },
@@ -469,7 +476,7 @@ export const NamespaceInput = {
 export const Namespace = {
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'match', 'createdAt', 'lastUsedAt', 'batches', 'rules', 'journal', 'clock'],
+  required: ['name', 'match', 'createdAt', 'lastUsedAt', 'batches', 'rules', 'journal', 'clock', 'waiters'],
   properties: {
     name: NamespaceName,
     match: nullable(NamespaceMatch),
@@ -479,6 +486,7 @@ export const Namespace = {
     rules: { type: 'integer' },
     journal: Health.properties.journal,
     clock: ClockState,
+    waiters: { type: 'integer', description: 'open long-poll waits in this namespace' },
   },
 } as const;
 
@@ -500,6 +508,10 @@ export const Problem = {
     status: { type: 'integer' },
     detail: { type: 'string' },
     pointer: { type: 'string', description: 'JSON pointer to the offending value, when there is one' },
+    batch: { ...Batch, description: 'a batch wait that timed out: the batch as it was then' },
+    count: { type: 'integer', description: 'a request wait that timed out: how many entries matched' },
+    items: { type: 'array', items: JournalEntry, description: 'a request wait that timed out: the entries that matched' },
+    waitedMs: { type: 'integer', description: 'a wait that timed out: how long it waited (real time)' },
   },
 } as const;
 

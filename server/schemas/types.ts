@@ -42,6 +42,7 @@ export type NamespaceMatch = FromSchema<S['NamespaceMatch']>;
 export type NamespaceInput = FromSchema<S['NamespaceInput']>;
 export type NamespaceJson = FromSchema<S['Namespace']>;
 export type NamespaceList = FromSchema<S['NamespaceList']>;
+export type ProblemJson = FromSchema<S['Problem']>;
 
 /** True only when A and B are the same type (each assignable to the other, exactly). */
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
