@@ -17,6 +17,9 @@ import type {
   ResetResult,
   Rule,
   RuleInput,
+  SeenRequest,
+  VerifyRequest,
+  VerifyResult,
 } from './schemas/types';
 
 export type {
@@ -36,8 +39,11 @@ export type {
   ResetResult,
   Rule,
   RuleInput,
+  SeenRequest,
   Stage,
   Status,
+  VerifyRequest,
+  VerifyResult,
 };
 
 export interface RequestFilter {
@@ -215,6 +221,15 @@ export class AdminClient {
    */
   waitForRequests(filter: Omit<RequestFilter, 'limit'> = {}, count = 1, opts: WaitOptions = {}) {
     return this.call<JournalPage>('GET', '/requests/wait' + AdminClient.qs({ ...filter, count, timeoutMs: opts.timeoutMs }), undefined, opts.signal);
+  }
+
+  /**
+   * Verifies the journal: `{ match, count: { exactly | atLeast | atMost: N } }`, `{ match, never: true }`
+   * or `{ match, sequence: [...] }` (operations, or the statuses GetStatus answered, in order). Resolves
+   * with `pass` and a `message` that lists what was seen; it does not throw when the check fails.
+   */
+  verify(spec: VerifyRequest) {
+    return this.call<VerifyResult>('POST', '/requests/verify', spec);
   }
 
   clearRequests() {

@@ -98,6 +98,15 @@ const paths: Record<string, Record<string, unknown>> = {
       responses: { '200': json(ref('JournalPage')), ...waitProblems, ...common },
     },
   },
+  '/__admin/requests/verify': {
+    post: {
+      operationId: 'verifyRequests',
+      summary:
+        'Verify the journal: how many entries match (count exactly/atLeast/atMost, or never), or that operations or GetStatus answers came in an order (sequence). Always 200: pass says whether it held, message says what was expected and what was seen, in order',
+      requestBody: body('VerifyRequest'),
+      responses: { '200': json(ref('VerifyResult')), ...common },
+    },
+  },
   '/__admin/requests/count': {
     get: { operationId: 'countRequests', summary: 'How many journal entries match', parameters: journalFilters, responses: { '200': json({ type: 'object', required: ['count'], properties: { count: { type: 'integer' } } }), ...common } },
   },

@@ -306,6 +306,11 @@ export function createAdminRouter(opts: AdminOptions): Router {
     res.json(scope(req).requests(journalQuery(req)));
   });
 
+  router.post('/requests/verify', (req, res) => {
+    query(req, []);
+    res.json(scope(req).verify(validate('VerifyRequest', jsonBody(req))));
+  });
+
   router.get('/requests/count', (req, res) => {
     const { limit: _limit, ...q } = journalQuery(req);
     res.json({ count: scope(req).countRequests(q) });

@@ -13,6 +13,9 @@ import type {
   ClockCommand,
   JournalPage,
   NamespaceJson,
+  RequestMatch,
+  VerifyRequest,
+  VerifyResult,
   NamespaceMatch,
   ResetResult,
   Rule,
@@ -22,10 +25,19 @@ import { EventStream } from './events';
 import { Decision, Exchange, ServiceRequest } from './exchange';
 import { FixtureSet } from './fixtures';
 import { Journal, JournalQuery } from './journal';
+import { verify } from './verify';
 import { batchToJson, detailsToJson, fileRefFromJson, metadataFromJson } from './views';
 import { WaitEnd, WaiterBudget, Waiters } from './waiters';
 
 const NO_DECISION: Decision = Object.freeze({ ruleIds: Object.freeze([]) as unknown as string[] });
+
+/** `matching operation=GetStatus batchId=1001`, or `in the journal` when nothing is filtered. */
+export function describeMatch(m: RequestMatch): string {
+  const parts = Object.entries(m)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${String(v)}`);
+  return parts.length ? `matching ${parts.join(' ')}` : 'in the journal';
+}
 
 export interface BatchListQuery {
   status?: Status;
@@ -326,6 +338,23 @@ export class World {
 
   countRequests(q: Omit<JournalQuery, 'limit'>): number {
     return this.journal.countMatching(q);
+  }
+
+  /** Judges the journal's entries matching `spec.match` by a count, `never` or a sequence. */
+  verify(spec: VerifyRequest): VerifyResult {
+    const q = World.journalQuery(spec.match ?? {});
+    const where = describeMatch(spec.match ?? {});
+    return verify(spec, this.journal.query(q), where, () => ({ size: this.journal.size, newest: this.journal.query({ limit: 5 }).reverse() }));
+  }
+
+  /** The journal filters of a JSON match (RequestMatch). */
+  static journalQuery(m: RequestMatch): JournalQuery {
+    let sinceMs: number | undefined;
+    if (m.since !== undefined) {
+      sinceMs = typeof m.since === 'number' ? m.since : /^\d+$/.test(m.since) ? Number(m.since) : Date.parse(m.since);
+      if (!Number.isFinite(sinceMs)) throw new ValidationError(`/match/since: '${m.since}' is not an ISO time or epoch milliseconds`, '/match/since');
+    }
+    return { operation: m.operation, batchId: m.batchId, protocol: m.protocol, rule: m.rule, sinceMs };
   }
 
   clearRequests(): void {

@@ -374,6 +374,72 @@ export const JournalPage = {
   },
 } as const;
 
+/** The journal's filters as a JSON object (GET /requests takes the same as query parameters). */
+export const RequestMatch = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    operation: Operation,
+    batchId: { ...idString, description: 'MasterWorkflowInstanceId' },
+    protocol: Protocol,
+    rule: { type: 'string', description: 'id of a rule that fired' },
+    since: { type: ['string', 'integer'], description: 'ISO time or epoch ms (virtual clock): entries at or after it' },
+  },
+} as const;
+
+export const VerifyRequest = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'At most one of count, never and sequence; with none, the check is count atLeast 1',
+  properties: {
+    match: RequestMatch,
+    count: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: 1,
+      description: 'how many entries must match: exactly one of exactly, atLeast, atMost',
+      properties: { exactly: nonNegInt, atLeast: nonNegInt, atMost: nonNegInt },
+    },
+    never: { const: true, description: 'no entry may match' },
+    sequence: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'string', enum: [...OPERATIONS, ...STATUSES] },
+      description:
+        'operations (FileBatch, GetStatus), or the statuses GetStatus answered (Queued, ...), that must occur in this order among the matching entries (other entries may come between)',
+    },
+  },
+} as const;
+
+/** A journal entry in brief, as a verification lists what it saw. */
+export const SeenRequest = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['seq', 'time', 'protocol', 'operation', 'batchId', 'httpStatus', 'summary'],
+  properties: {
+    seq: { type: 'integer' },
+    time: isoTime,
+    protocol: nullable(Protocol),
+    operation: nullable(Operation),
+    batchId: { type: ['string', 'null'] },
+    httpStatus: { type: 'integer' },
+    summary: { type: 'string' },
+  },
+} as const;
+
+export const VerifyResult = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['pass', 'message', 'matched', 'seen'],
+  properties: {
+    pass: { type: 'boolean' },
+    message: { type: 'string', description: 'what was expected and what was seen, in order: a test failure message as it stands' },
+    matched: { type: 'integer', description: 'how many entries matched' },
+    seen: { type: 'array', items: SeenRequest, description: 'the matching entries, oldest first' },
+  },
+} as const;
+
 export const ResetCommand = {
   type: 'object',
   additionalProperties: false,
@@ -544,6 +610,10 @@ export const schemas = {
   ClockState,
   JournalEntry,
   JournalPage,
+  RequestMatch,
+  VerifyRequest,
+  SeenRequest,
+  VerifyResult,
   ResetCommand,
   ResetResult,
   Health,
