@@ -9,13 +9,16 @@ import type {
   FileReferenceJson,
   Health,
   JournalEntry,
+  JournalEntryDetail,
   JournalPage,
   NamespaceInput,
   NamespaceJson,
   NamespaceList,
+  NearMiss,
   ProblemJson,
   ResetResult,
   Rule,
+  RuleExplanation,
   RuleInput,
   SeenRequest,
   VerifyRequest,
@@ -31,13 +34,16 @@ export type {
   FileReferenceJson,
   Health,
   JournalEntry,
+  JournalEntryDetail,
   JournalPage,
   NamespaceInput,
   NamespaceJson,
   NamespaceList,
+  NearMiss,
   ProblemJson,
   ResetResult,
   Rule,
+  RuleExplanation,
   RuleInput,
   SeenRequest,
   Stage,
@@ -175,6 +181,11 @@ export class AdminClient {
     return this.call<{ items: Rule[] }>('GET', '/rules');
   }
 
+  /** One rule, with `nearMisses`: the latest journaled requests it did not act on, and why. */
+  getRule(id: string) {
+    return this.call<Rule>('GET', `/rules/${encodeURIComponent(id)}`);
+  }
+
   addRule(rule: RuleInput) {
     return this.call<Rule>('POST', '/rules', rule);
   }
@@ -221,6 +232,11 @@ export class AdminClient {
    */
   waitForRequests(filter: Omit<RequestFilter, 'limit'> = {}, count = 1, opts: WaitOptions = {}) {
     return this.call<JournalPage>('GET', '/requests/wait' + AdminClient.qs({ ...filter, count, timeoutMs: opts.timeoutMs }), undefined, opts.signal);
+  }
+
+  /** Journal entry `seq`, with how every rule fared against it (`rules`: fired, or the first condition that failed). */
+  explain(seq: number) {
+    return this.call<JournalEntryDetail>('GET', `/requests/${seq}`);
   }
 
   /**

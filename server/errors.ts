@@ -60,6 +60,13 @@ export class RuleNotFoundError extends MockError {
   }
 }
 
+export class JournalEntryNotFoundError extends MockError {
+  readonly kind = 'notFound';
+  constructor(readonly seq: number) {
+    super(`journal entry ${seq} not found (never journaled, or dropped: the journal keeps the newest JOURNAL_LIMIT entries)`);
+  }
+}
+
 export class DuplicateBatchError extends MockError {
   readonly kind = 'conflict';
   constructor(readonly id: bigint) {

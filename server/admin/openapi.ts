@@ -79,7 +79,7 @@ const paths: Record<string, Record<string, unknown>> = {
     delete: { operationId: 'deleteAllRules', summary: 'Delete every rule', responses: { '204': noContent, ...common } },
   },
   '/__admin/rules/{id}': {
-    get: { operationId: 'getRule', summary: 'One rule', parameters: [ruleIdParam], responses: { '200': json(ref('Rule')), '404': problem('No such rule'), ...common } },
+    get: { operationId: 'getRule', summary: 'One rule, with its latest near misses (journaled requests it did not act on, and why)', parameters: [ruleIdParam], responses: { '200': json(ref('Rule')), '404': problem('No such rule'), ...common } },
     delete: { operationId: 'deleteRule', summary: 'Delete a rule', parameters: [ruleIdParam], responses: { '204': noContent, '404': problem('No such rule'), ...common } },
   },
   '/__admin/clock': {
@@ -109,6 +109,14 @@ const paths: Record<string, Record<string, unknown>> = {
   },
   '/__admin/requests/count': {
     get: { operationId: 'countRequests', summary: 'How many journal entries match', parameters: journalFilters, responses: { '200': json({ type: 'object', required: ['count'], properties: { count: { type: 'integer' } } }), ...common } },
+  },
+  '/__admin/requests/{seq}': {
+    get: {
+      operationId: 'explainRequest',
+      summary: 'One journal entry, with how every rule fared against it: fired, matched but did not act (and why), or the first condition that failed with the expected and the actual value',
+      parameters: [{ name: 'seq', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+      responses: { '200': json(ref('JournalEntryDetail')), '404': problem('No such entry (never journaled, or dropped)'), ...common },
+    },
   },
   '/__admin/reset': {
     post: {

@@ -316,6 +316,13 @@ export function createAdminRouter(opts: AdminOptions): Router {
     res.json({ count: scope(req).countRequests(q) });
   });
 
+  router.get('/requests/:seq', (req, res) => {
+    query(req, []);
+    const raw = req.params['seq'] as string;
+    if (!/^[1-9][0-9]{0,14}$/.test(raw)) throw badRequest(`/seq: '${raw}' is not a journal entry's seq`, '/seq');
+    res.json(scope(req).explain(Number(raw)));
+  });
+
   router.delete('/requests', (req, res) => {
     query(req, []);
     scope(req).clearRequests();

@@ -3,6 +3,7 @@
 // journals together (memory must not grow with the number of namespaces): past it, the oldest
 // entry of the journal holding the most goes, so a busy namespace cannot empty a quiet one's.
 import { ActivityMetadata } from '../batches/model';
+import type { RuleCheck, RuleFacts } from '../rules/engine';
 import type { JournalEntry } from '../schemas/types';
 
 export type { JournalEntry };
@@ -19,7 +20,23 @@ export interface JournalQuery {
 
 /** What the ring holds: the header as a JSON string, so an entry owns a small flat string instead
  * of parsed values that would keep the whole request body alive (V8 shares substrings). */
-type Stored = Omit<JournalEntry, 'seq' | 'time' | 'metadata'> & { seq: number; metadataJson: string | null };
+type Stored = Omit<JournalEntry, 'seq' | 'time' | 'metadata'> & {
+  seq: number;
+  metadataJson: string | null;
+  /** How each rule fared (null: no rule was tried); the facts they saw, flattened like the header. */
+  checks: RuleCheck[] | null;
+  factsJson: string | null;
+};
+
+/** What a journal entry keeps to explain its rules: rendered only when asked for. */
+export interface Explained {
+  seq: number;
+  timeMs: number;
+  operation: JournalEntry['operation'];
+  batchId: string | null;
+  checks: RuleCheck[];
+  facts: () => RuleFacts;
+}
 
 /** The entries every journal may hold together, and the journals sharing them. */
 export class JournalBudget {
@@ -73,7 +90,7 @@ export class Journal {
   }
 
   /** `time` is derived from timeMs when read, so recording stays cheap on the hot path. Returns the entry's seq (0: not kept). */
-  add(entry: Omit<JournalEntry, 'seq' | 'time'>): number {
+  add(entry: Omit<JournalEntry, 'seq' | 'time'>, explain?: { checks: RuleCheck[]; facts: RuleFacts }): number {
     if (this.budget.limit === 0) return 0;
     // An explicit literal (no rest/spread): every entry gets the same compact hidden class.
     const e: Stored = {
@@ -91,6 +108,8 @@ export class Journal {
       ruleIds: entry.ruleIds,
       transportFault: entry.transportFault,
       durationMs: entry.durationMs,
+      checks: explain ? explain.checks : null,
+      factsJson: explain ? JSON.stringify(explain.facts) : null,
     };
     this.entries.push(e);
     this.budget.added(this);
@@ -125,8 +144,28 @@ export class Journal {
   }
 
   private static view(e: Stored): JournalEntry {
-    const { metadataJson, ...rest } = e;
+    const { metadataJson, checks: _checks, factsJson: _facts, ...rest } = e;
     return { ...rest, time: new Date(e.timeMs).toISOString(), metadata: metadataJson === null ? null : (JSON.parse(metadataJson) as ActivityMetadata) };
+  }
+
+  private static explained(e: Stored): Explained | null {
+    if (e.checks === null) return null;
+    const json = e.factsJson!;
+    return { seq: e.seq, timeMs: e.timeMs, operation: e.operation, batchId: e.batchId, checks: e.checks, facts: () => JSON.parse(json) as RuleFacts };
+  }
+
+  /** The rule checks kept with entry `seq` (null: no rule was tried; undefined: no such entry). */
+  explanation(seq: number): Explained | null | undefined {
+    const e = this.entryAt(seq);
+    return e && Journal.explained(e);
+  }
+
+  /** Entries that tried rules, newest first (a rule's near misses are the latest of these). */
+  *explainedNewestFirst(): Generator<Explained> {
+    for (let i = this.entries.length - 1; i >= this.start; i--) {
+      const x = Journal.explained(this.entries[i]!);
+      if (x) yield x;
+    }
   }
 
   /** Oldest first; `limit` keeps the newest N of the matches. */

@@ -4,13 +4,14 @@
 import { ClockState, ControllableClock } from '../batches/clock';
 import { ActivityMetadata, Anchor, BatchEffects, ErrorCode, Status, isTerminal } from '../batches/model';
 import { BatchPolicy, BatchService } from '../batches/service';
-import { BatchNotFoundError, RuleNotFoundError, SeedError, ValidationError } from '../errors';
+import { BatchNotFoundError, JournalEntryNotFoundError, RuleNotFoundError, SeedError, ValidationError } from '../errors';
 import { META_KEYS, RuleBook, RuleFacts } from '../rules/engine';
 import type {
   BatchJson,
   BatchPage,
   BatchSeed,
   ClockCommand,
+  JournalEntryDetail,
   JournalPage,
   NamespaceJson,
   RequestMatch,
@@ -22,6 +23,7 @@ import type {
   RuleInput,
 } from '../schemas/types';
 import { EventStream } from './events';
+import { explainEntry, nearMisses } from './explain';
 import { Decision, Exchange, ServiceRequest } from './exchange';
 import { FixtureSet } from './fixtures';
 import { Journal, JournalQuery } from './journal';
@@ -151,6 +153,7 @@ export class World {
       effects.outcome = { status: 'Failed', errorCode: 'RobotProfileNotFound', at: 'ProcessingInput' };
     }
     const decision: Decision = { effects, ruleIds: verdict?.ruleIds ?? [] };
+    if (verdict) decision.explain = { checks: verdict.checks, facts: facts! };
     const fault = verdict?.fault;
     if (fault?.type === 'soapFault') decision.refuse = { kind: 'soapFault', code: fault.code ?? 'Server', message: fault.message };
     else if (fault?.type === 'httpStatus') {
@@ -181,7 +184,7 @@ export class World {
       ruleIds: ex.decision?.ruleIds ?? [],
       transportFault: ex.decision?.delivery?.fault.type ?? null,
       durationMs: ex.durationMs,
-    });
+    }, ex.decision?.explain);
     if (seq !== 0 && this.events.has('requestJournaled')) this.events.emit({ type: 'requestJournaled', namespace: this.name, seq });
   }
 
@@ -288,10 +291,11 @@ export class World {
     if (this.events.has('rulesChanged')) this.events.emit({ type: 'rulesChanged', namespace: this.name });
   }
 
+  /** One rule, with its latest near misses (journaled requests it did not act on, and why). */
   getRule(id: string): Rule {
     const rule = this.rules.get(id);
     if (!rule) throw new RuleNotFoundError(id);
-    return rule;
+    return { ...rule, nearMisses: nearMisses(this.journal, rule) };
   }
 
   deleteRule(id: string): void {
@@ -334,6 +338,13 @@ export class World {
 
   requests(q: JournalQuery): JournalPage {
     return { items: this.journal.query(q), ...this.journal.stats() };
+  }
+
+  /** Journal entry `seq` with how every rule fared against it. */
+  explain(seq: number): JournalEntryDetail {
+    const entry = this.journal.get(seq);
+    if (!entry) throw new JournalEntryNotFoundError(seq);
+    return explainEntry(entry, this.journal.explanation(seq) ?? null);
   }
 
   countRequests(q: Omit<JournalQuery, 'limit'>): number {

@@ -185,6 +185,42 @@ const ruleInputProperties = {
 /** What a client sends to create a rule: a match and exactly one effect. */
 export const RuleInput = { type: 'object', additionalProperties: false, properties: ruleInputProperties } as const;
 
+/** How one rule fared against one request, in words (a journal entry's rules; a rule's near misses). */
+export const RuleExplanation = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['rule', 'matched', 'fired', 'condition', 'expected', 'actual', 'text'],
+  properties: {
+    rule: { type: 'string', description: 'the rule id' },
+    matched: { type: 'boolean' },
+    fired: { type: 'boolean' },
+    condition: {
+      type: ['string', 'null'],
+      description: 'the first match condition that failed (operation, protocol, batchId, soapAction, ocrProfile, putModel, externalContext, fileName, metadata.<field>), or why a match did not act (after, times, probability, order)',
+    },
+    expected: { type: ['string', 'null'], description: "what the rule wanted (e.g. 'glob *.missing.pdf')" },
+    actual: { type: ['string', 'null'], description: 'what the request had (null: nothing)' },
+    text: { type: 'string', description: "e.g. 'fileName: glob *.missing.pdf did not match invoice.pdf'" },
+  },
+} as const;
+
+/** A request a rule did not act on, newest first on GET /rules/{id}. */
+export const NearMiss = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['seq', 'time', 'operation', 'batchId', 'condition', 'expected', 'actual', 'text'],
+  properties: {
+    seq: { type: 'integer', description: 'the journal entry (GET /requests/{seq})' },
+    time: isoTime,
+    operation: nullable(Operation),
+    batchId: { type: ['string', 'null'] },
+    condition: RuleExplanation.properties.condition,
+    expected: RuleExplanation.properties.expected,
+    actual: RuleExplanation.properties.actual,
+    text: RuleExplanation.properties.text,
+  },
+} as const;
+
 /** A rule as the mock holds it: defaults filled in, with its counters. */
 export const Rule = {
   type: 'object',
@@ -197,6 +233,11 @@ export const Rule = {
     matched: { type: 'integer', description: 'requests that matched so far' },
     fired: { type: 'integer', description: 'matching requests the rule acted on' },
     source: { type: 'string', description: 'api, or the fixture file it came from' },
+    nearMisses: {
+      type: 'array',
+      items: NearMiss,
+      description: 'single-rule reads only: the latest journaled requests the rule did not act on (at most 10, newest first), and why',
+    },
   },
 } as const;
 
@@ -359,6 +400,16 @@ export const JournalEntry = {
     ruleIds: { type: 'array', items: { type: 'string' } },
     transportFault: { type: ['string', 'null'] },
     durationMs: { type: 'number' },
+  },
+} as const;
+
+/** A journal entry with how every rule fared against it (GET /requests/{seq}). */
+export const JournalEntryDetail = {
+  ...JournalEntry,
+  required: [...JournalEntry.required, 'rules'],
+  properties: {
+    ...JournalEntry.properties,
+    rules: { type: 'array', items: RuleExplanation, description: 'every rule of the book when the request came, in order (empty: there were none, or the request never reached them)' },
   },
 } as const;
 
@@ -598,6 +649,8 @@ export const schemas = {
   TransportFault,
   RuleMatch,
   RuleInput,
+  RuleExplanation,
+  NearMiss,
   Rule,
   RuleList,
   BatchSeed,
@@ -609,6 +662,7 @@ export const schemas = {
   ClockCommand,
   ClockState,
   JournalEntry,
+  JournalEntryDetail,
   JournalPage,
   RequestMatch,
   VerifyRequest,
