@@ -45,6 +45,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       namespaceIdleMs: config.namespaceIdleMs,
       maxWaiters: config.maxWaiters,
       waitTimeoutMaxMs: config.waitTimeoutMaxMs,
+      metrics: config.metrics,
       onError: (err) => logger.error({ err }, 'event listener failed'),
       basePolicy,
       configuredProfiles: config.knownProfiles,

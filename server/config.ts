@@ -35,6 +35,7 @@ export interface Config {
   namespaceIdleMs: number;
   maxWaiters: number;
   waitTimeoutMaxMs: number;
+  metrics: boolean;
 }
 
 
@@ -140,6 +141,7 @@ export const SETTINGS = [
   setting('maxNamespaces', 'MAX_NAMESPACES', 'namespaces held besides the default one (more are refused)', int(0, 100_000), 1000),
   setting('namespaceIdleMs', 'NAMESPACE_IDLE_MS', 'drop a namespace unused this long, with its batches (0: never)', int(0, TEN_YEARS_MS), 0),
   setting('maxWaiters', 'MAX_WAITERS', 'open long-poll waits (admin wait routes), all namespaces together (each holds a connection)', int(0, 100_000), 500),
+  setting('metrics', 'METRICS', 'count requests, batches, rules and faults for /__admin/metrics (Prometheus)', bool, true),
   setting('waitTimeoutMaxMs', 'WAIT_TIMEOUT_MAX_MS', 'longest timeoutMs a wait may ask for (real time)', int(1000, 86_400_000), 300_000),
 ] as const;
 

@@ -67,6 +67,13 @@ export class JournalEntryNotFoundError extends MockError {
   }
 }
 
+export class MetricsOffError extends MockError {
+  readonly kind = 'notFound';
+  constructor() {
+    super('metrics are off (METRICS=false)');
+  }
+}
+
 export class DuplicateBatchError extends MockError {
   readonly kind = 'conflict';
   constructor(readonly id: bigint) {

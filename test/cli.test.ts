@@ -182,7 +182,7 @@ describe('the CLI against a running mock', () => {
     }
   });
 
-  it('an admin command loads none of the server (SQLite, express, soap, pino)', async (t) => {
+  it('an admin command loads none of the server (SQLite, express, soap, pino, prom-client)', async (t) => {
     const runs: { userMs: number; systemMs: number; modules: string[]; maxRssKb: number }[] = [];
     for (let i = 0; i < 5; i++) {
       const report = path.join(tmp, `clock-${i}.json`);
@@ -193,7 +193,7 @@ describe('the CLI against a running mock', () => {
     }
     const modules = runs[0]!.modules;
     assert.ok(modules.some((m) => m.endsWith(path.join('dist', 'server', 'cli.js'))), `cli.js is in the report: ${modules.join(', ')}`);
-    assert.deepEqual(modules.filter((m) => /[\\/]node_modules[\\/](better-sqlite3|express|soap|pino)[\\/]/.test(m)), []);
+    assert.deepEqual(modules.filter((m) => /[\\/]node_modules[\\/](better-sqlite3|express|soap|pino|prom-client)[\\/]/.test(m)), []);
     const dist = path.resolve(__dirname, '../dist/server');
     assert.deepEqual(modules.map((m) => path.relative(dist, m)).sort(), ['args.js', path.join('batches', 'model.js'), 'cli.js', 'client.js']);
 

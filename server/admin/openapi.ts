@@ -32,6 +32,18 @@ const paths: Record<string, Record<string, unknown>> = {
   '/__admin/health': {
     get: { operationId: 'health', summary: 'Readiness: store open and WSDL loaded (never needs the token)', security: [], responses: { '200': json(ref('Health')), '503': json(ref('Health'), 'Not ready') } },
   },
+  '/__admin/metrics': {
+    get: {
+      operationId: 'metrics',
+      summary:
+        'Prometheus metrics (text exposition format 0.0.4): requests by operation, protocol and HTTP status, a request duration histogram, batches created, statuses served, rule matches and fires, transport faults, journal drops, open waits, process metrics; every mock series has a namespace label. Needs the bearer token like every admin route',
+      responses: {
+        '200': { description: 'OK', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } },
+        '404': problem('Metrics are off (METRICS=false)'),
+        ...common,
+      },
+    },
+  },
   '/__admin/openapi.json': {
     get: { operationId: 'openapi', summary: 'This document', responses: { '200': json(obj), ...common } },
   },

@@ -167,6 +167,13 @@ export function createAdminRouter(opts: AdminOptions): Router {
     res.status(h.status === 'ok' ? 200 : 503).json(h);
   });
 
+  // Spans every namespace (each series has a namespace label): the namespace a call names does not matter.
+  router.get('/metrics', async (req, res) => {
+    query(req, []);
+    const { contentType, body } = await control.metrics();
+    res.status(200).type(contentType).send(body);
+  });
+
   router.get('/openapi.json', (req, res) => {
     query(req, []);
     res.json(openApiDocument());

@@ -50,6 +50,8 @@ export interface Exchange extends ServiceRequest {
   decision: Decision | null;
   /** The batch status reported (GetStatus) or created with (FileBatch). */
   resultStatus: string | null;
+  /** With a status GetStatus reported: its ErrorCode (null otherwise). */
+  resultErrorCode: string | null;
   /** Why a request was refused, when it was. */
   error: string | null;
   /** How long the mock took to decide the answer, in ms. */

@@ -7,12 +7,14 @@ import { ControllableClock } from '../batches/clock';
 import { DEFAULT_NAMESPACE } from '../batches/model';
 import { BatchPolicy, BatchService } from '../batches/service';
 import { BatchStore } from '../batches/store';
-import { DuplicateNamespaceError, NamespaceLimitError, NamespaceNameError, NamespaceNotFoundError, SeedError } from '../errors';
+import { DuplicateNamespaceError, MetricsOffError, NamespaceLimitError, NamespaceNameError, NamespaceNotFoundError, SeedError } from '../errors';
 import type { Fixture, Health, NamespaceInput, NamespaceJson, NamespaceList, NamespaceMatch, ResetResult } from '../schemas/types';
 import { Exchange, ServiceRequest } from './exchange';
 import { EventStream } from './events';
 import { EMPTY_FIXTURES, FixtureSet, addFixture, checkRules } from './fixtures';
 import { Journal, JournalBudget } from './journal';
+import { Meter } from './metrics';
+import type { Exposition, MeteredWorld } from './prometheus';
 import { WaiterBudget } from './waiters';
 import { World } from './world';
 
@@ -39,6 +41,8 @@ export interface ControlOptions {
   maxWaiters: number;
   /** The longest a wait may be asked to last (WAIT_TIMEOUT_MAX_MS). */
   waitTimeoutMaxMs: number;
+  /** Count requests, batches, rules and faults per namespace for /__admin/metrics (METRICS). */
+  metrics: boolean;
   /** An event listener that threw (the call that emitted goes on). */
   onError?: (err: unknown) => void;
   /** Real time; tests may pass their own. */
@@ -67,6 +71,8 @@ export class MockControl {
   /** Every namespace's events (each carries its namespace). */
   readonly events: EventStream;
   readonly waiterBudget: WaiterBudget;
+  /** The Prometheus page, built (prom-client loaded) on the first scrape. */
+  private exposition: Exposition | null = null;
 
   constructor(private readonly options: ControlOptions) {
     this.store = options.store;
@@ -189,6 +195,23 @@ export class MockControl {
     };
   }
 
+  /** The Prometheus text exposition of every namespace's metrics and the process's. */
+  async metrics(): Promise<{ contentType: string; body: string }> {
+    if (!this.options.metrics) throw new MetricsOffError();
+    if (!this.exposition) {
+      const { createExposition } = require('./prometheus') as typeof import('./prometheus');
+      this.exposition = createExposition({
+        meteredWorlds: () => [...this.worlds.values()].flatMap((w): MeteredWorld[] => {
+          if (!w.meter) return [];
+          const journal = w.journal;
+          return [{ name: w.name, meter: w.meter, journalSize: journal.size, journalDropped: journal.droppedTotal, rules: w.ruleCount, waiters: w.waiterCounts() }];
+        }),
+        batchesByNamespace: () => this.store.countByNamespace(),
+      });
+    }
+    return { contentType: this.exposition.contentType, body: await this.exposition.render() };
+  }
+
   /** Stops the idle sweeper and ends every open wait (the app is closing). */
   close(): void {
     if (this.sweeper) clearInterval(this.sweeper);
@@ -257,6 +280,7 @@ export class MockControl {
       createdAt,
       events: new EventStream(this.events, this.options.onError),
       waiterBudget: this.waiterBudget,
+      meter: this.options.metrics ? new Meter() : null,
     });
     this.worlds.set(name, world);
     this.journals.set(name, journal);

@@ -5,7 +5,7 @@ import { ClockState, ControllableClock } from '../batches/clock';
 import { ActivityMetadata, Anchor, BatchEffects, ErrorCode, Status, isTerminal } from '../batches/model';
 import { BatchPolicy, BatchService } from '../batches/service';
 import { BatchNotFoundError, JournalEntryNotFoundError, RuleNotFoundError, SeedError, ValidationError } from '../errors';
-import { META_KEYS, RuleBook, RuleFacts } from '../rules/engine';
+import { FIRED, META_KEYS, RuleBook, RuleFacts, matchedCheck } from '../rules/engine';
 import type {
   BatchJson,
   BatchPage,
@@ -27,6 +27,7 @@ import { explainEntry, nearMisses } from './explain';
 import { Decision, Exchange, ServiceRequest } from './exchange';
 import { FixtureSet } from './fixtures';
 import { Journal, JournalQuery } from './journal';
+import type { Meter } from './metrics';
 import { verify } from './verify';
 import { batchToJson, detailsToJson, fileRefFromJson, metadataFromJson } from './views';
 import { WaitEnd, WaiterBudget, Waiters } from './waiters';
@@ -68,6 +69,8 @@ export interface WorldOptions {
   events: EventStream;
   /** MAX_WAITERS and WAIT_TIMEOUT_MAX_MS, shared by every world. */
   waiterBudget: WaiterBudget;
+  /** This world's metrics (null: METRICS=false). */
+  meter: Meter | null;
 }
 
 export class World {
@@ -85,6 +88,8 @@ export class World {
   readonly journal: Journal;
   private readonly rules: RuleBook;
   private readonly waiters: Waiters;
+  /** What the metrics count here (null: metrics are off). */
+  readonly meter: Meter | null;
   private fixtures: FixtureSet;
   private knownProfiles: Set<string> | null = null;
 
@@ -99,10 +104,12 @@ export class World {
     this.events = options.events;
     this.rules = new RuleBook(() => this.clock.now());
     this.waiters = new Waiters(this, options.waiterBudget);
+    this.meter = options.meter;
     this.batches.onChange = (change) => {
       const { events, name: namespace } = this;
       switch (change.kind) {
         case 'created':
+          this.meter?.batchCreated(change.source);
           if (events.has('batchCreated')) events.emit({ type: 'batchCreated', namespace, batchId: change.id.toString(), source: change.source });
           break;
         case 'forced':
@@ -147,6 +154,7 @@ export class World {
       };
     }
     const verdict = facts ? this.rules.evaluate(facts) : null;
+    if (verdict && this.meter) for (const c of verdict.checks) if (matchedCheck(c)) this.meter.rule(c.rule.id, c.code === FIRED);
     if (verdict?.ruleIds.length && this.events.has('ruleFired')) this.events.emit({ type: 'ruleFired', namespace: this.name, ruleIds: verdict.ruleIds });
     const effects: BatchEffects = { ...verdict?.effects };
     if (op === 'FileBatch' && this.knownProfiles && !this.knownProfiles.has(request!.OCRProfile) && !effects.outcome) {
@@ -185,6 +193,7 @@ export class World {
       transportFault: ex.decision?.delivery?.fault.type ?? null,
       durationMs: ex.durationMs,
     }, ex.decision?.explain);
+    if (this.meter !== null) this.meter.observe(ex);
     if (seq !== 0 && this.events.has('requestJournaled')) this.events.emit({ type: 'requestJournaled', namespace: this.name, seq });
   }
 
@@ -276,6 +285,10 @@ export class World {
   }
 
   // --- rules
+
+  get ruleCount(): number {
+    return this.rules.size;
+  }
 
   listRules(): Rule[] {
     return this.rules.list();

@@ -41,6 +41,9 @@ export interface RuleCheck {
 }
 
 export const FIRED = 0;
+
+/** Whether the rule matched the request (whether or not it then acted). */
+export const matchedCheck = (c: RuleCheck): boolean => c.code === FIRED || (c.code < 0 && c.code !== FAULT_TAKEN);
 // The match conditions, in the order they are tried.
 const OPERATION = 1;
 const PROTOCOL = 2;
