@@ -15,6 +15,8 @@ export interface AdminOptions {
   adminToken: string | null;
   corsOrigin: string | null;
   onUnexpected: (err: unknown) => void;
+  /** One line per admin call: method, route, path, namespace, status, duration. */
+  log?: (fields: Record<string, unknown>) => void;
 }
 
 const ID = /^[0-9]{1,19}$/;
