@@ -6,6 +6,11 @@
 //      the ceiling once per round, rounds alternating ceiling-first / mock-first;
 //   3. scale: SOAP 1.1 GetStatus with 1,000 vs 1,000,000 stored batches (polling the newest 1,000, and
 //      polling all 1,000,000 uniformly, the page-cache worst case);
+//   and, in the throughput rounds, the price of observability (issue 13): SOAP 1.1 GetStatus with
+//      metrics on (the default; the plain target) against a second mock started with METRICS=false,
+//      and with 100 long-poll waits open in the same mock (on batches that will not change), each
+//      judged against its counterpart in the same round; with BENCH_BASELINE_MAIN (the
+//      dist/server/main.js of another build, e.g. the commit before), also against that build;
 // then prints a table and a PASS/FAIL block for the issue's targets, and writes
 // bench/results/latest.json. It reports; it exits 0 whatever the figures (1 only if the harness fails).
 //
@@ -15,6 +20,7 @@
 //   BENCH_STARTS (7)  BENCH_LOADER (auto|wrk|autocannon)  BENCH_THREADS (wrk threads, 1)
 //   BENCH_PICK (best|median: which round per target is reported)  BENCH_SMALL_ROWS (1000)
 //   BENCH_SCALE_ROWS (1000000)  BENCH_SCALE_ROUNDS (4)  BENCH_SCALE_DURATION (6 s)  BENCH_SKIP (comma list of: startup,main,scale; results then go to partial.json)
+//   BENCH_BASELINE_MAIN (none: path to another build's dist/server/main.js, loaded like the mock)  BENCH_WAITERS (100)
 import Database from 'better-sqlite3';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -79,7 +85,10 @@ const S = {
   pick: (setting('PICK') ?? 'best') as 'best' | 'median',
   loader: (loaderSetting === 'auto' ? (hasWrk ? 'wrk' : 'autocannon') : loaderSetting) as 'wrk' | 'autocannon',
   skip: new Set((setting('SKIP') ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+  waiters: Math.round(numSetting('WAITERS', 100, 1)),
+  baselineMain: setting('BASELINE_MAIN') ? path.resolve(setting('BASELINE_MAIN')!) : null,
 };
+if (S.baselineMain && !fs.existsSync(S.baselineMain)) throw new Error(`BENCH_BASELINE_MAIN: ${S.baselineMain} does not exist`);
 if (S.pick !== 'best' && S.pick !== 'median') throw new Error(`BENCH_PICK: '${S.pick}' is not best|median`);
 
 const t0 = performance.now();
@@ -163,6 +172,7 @@ const MOCK_SETTINGS = [
   'PORT', 'HOST', 'DB_PATH', 'LOG_LEVEL', 'LOG_PRETTY', 'QUEUED_MS', 'PROCESSING_INPUT_MS', 'WAITING_FOR_OUTPUT_MS',
   'TIMEOUT_UNIT_MS', 'BODY_LIMIT', 'FIRST_BATCH_ID', 'FIXTURES_DIR', 'ADMIN_TOKEN', 'KNOWN_PROFILES', 'JOURNAL_LIMIT',
   'MAX_CONNECTIONS', 'REQUEST_TIMEOUT_MS', 'HEADERS_TIMEOUT_MS', 'SHUTDOWN_GRACE_MS', 'ADMIN_CORS_ORIGIN',
+  'MAX_NAMESPACES', 'NAMESPACE_IDLE_MS', 'METRICS', 'MAX_WAITERS', 'WAIT_TIMEOUT_MAX_MS',
 ];
 function mockEnv(port: number, dbPath: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -182,8 +192,8 @@ const START_FLAGS: string[] = (() => {
 })();
 
 /** Production start: `npm start`'s node command, its stdout (one JSON line per request) to /dev/null. */
-function spawnMock(name: string, port: number, dbPath: string): Proc {
-  return spawnTracked(name, process.execPath, [...START_FLAGS, MAIN_JS], mockEnv(port, dbPath));
+function spawnMock(name: string, port: number, dbPath: string, env: NodeJS.ProcessEnv = {}, main = MAIN_JS): Proc {
+  return spawnTracked(name, process.execPath, [...START_FLAGS, main], { ...mockEnv(port, dbPath), ...env });
 }
 
 function spawnCeiling(port: number): Proc {
@@ -301,6 +311,50 @@ async function waitListening(p: Proc, port: number, timeoutMs = 10_000): Promise
     if (performance.now() - since > timeoutMs) throw new Error(`${p.name} did not listen within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Open waits on the mock, for the "open waiters" target. */
+interface OpenWaits {
+  close(): Promise<void>;
+}
+
+async function waitersOpen(port: number): Promise<number> {
+  const r = await send(port, { method: 'GET', path: '/__admin/health', headers: {} });
+  return (JSON.parse(r.body) as { waiters: { open: number } }).waiters.open;
+}
+
+/**
+ * Opens `ids.length` long-poll waits (one connection each) for a status the batches will not reach
+ * during the load (they are Completed; the wait is for Failed), and returns once the mock holds them.
+ */
+async function openWaits(port: number, ids: number[], seconds: number): Promise<OpenWaits> {
+  const reqs = ids.map((id) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'GET', path: `/__admin/batches/${id}/wait?status=Failed&timeoutMs=${Math.round((seconds + 60) * 1000)}`, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => log(`WARNING: wait on batch ${id} answered ${res.statusCode} during the load`));
+    });
+    req.on('error', () => {});
+    req.end();
+    return req;
+  });
+  const since = performance.now();
+  while ((await waitersOpen(port)) < ids.length) {
+    if (performance.now() - since > 10_000) throw new Error(`the mock did not hold ${ids.length} waits within 10 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    close: async () => {
+      for (const req of reqs) {
+        req.removeAllListeners('response');
+        req.destroy();
+      }
+      const t = performance.now();
+      while ((await waitersOpen(port)) > 0) {
+        if (performance.now() - t > 10_000) throw new Error('the mock kept its waits after their clients went away');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -606,26 +660,58 @@ async function main(): Promise<void> {
     const dbPath = path.join(tmp, 'main.sqlite');
     const seedMs = seedDb(template, dbPath, S.smallRows, S.smallRows);
     log(`seeded ${fmtInt(S.smallRows)} batches in the default namespace and ${fmtInt(S.smallRows)} over ${NAMESPACES} others in ${fmt(seedMs, 0)} ms`);
-    const [cPort, mPort] = [await freePort(), await freePort()];
+    // The same data for the mocks compared with the main one (the store locks its file exclusively).
+    const offDb = path.join(tmp, 'metrics-off.sqlite');
+    fs.copyFileSync(dbPath, offDb);
+    const baseDb = path.join(tmp, 'baseline.sqlite');
+    if (S.baselineMain) fs.copyFileSync(dbPath, baseDb);
+    const [cPort, mPort, offPort, basePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const ceiling = spawnCeiling(cPort);
     const mock = spawnMock('mock', mPort, dbPath);
+    const metricsOff = spawnMock('mock (METRICS=false)', offPort, offDb, { METRICS: 'false' });
+    const baseline = S.baselineMain ? spawnMock('mock (baseline build)', basePort, baseDb, {}, S.baselineMain) : null;
     await waitListening(ceiling, cPort);
-    await waitReady(mock, mPort, performance.now());
+    for (const [p, port] of [[mock, mPort], [metricsOff, offPort], ...(baseline ? [[baseline, basePort]] : [])] as [Proc, number][]) {
+      await waitReady(p, port, performance.now());
+    }
     const idLo = FIRST_ID;
     const idHi = FIRST_ID + S.smallRows - 1;
-    const specs: { name: string; t: Target }[] = [
+    let waits: OpenWaits | null = null;
+    const waitIds = Array.from({ length: Math.min(S.waiters, S.smallRows) }, (_, i) => idLo + i);
+    const specs: { name: string; t: Target; before?: (seconds: number) => Promise<void>; after?: () => Promise<void> }[] = [
       { name: 'ceiling (node:http)', t: { port: cPort, kind: 'soap11', idLo, idHi, server: ceiling } },
       { name: 'SOAP 1.1 GetStatus', t: { port: mPort, kind: 'soap11', idLo, idHi, server: mock } },
       { name: `SOAP 1.1, ${NAMESPACES} namespaces`, t: { port: mPort, kind: 'soap11ns', idLo: idHi + 1, idHi: idHi + S.smallRows, server: mock } },
       { name: 'SOAP 1.2 GetStatus', t: { port: mPort, kind: 'soap12', idLo, idHi, server: mock } },
       { name: 'HTTP GET GetStatus', t: { port: mPort, kind: 'httpget', idLo, idHi, server: mock } },
       { name: 'SOAP 1.1 FileBatch', t: { port: mPort, kind: 'filebatch', idLo, idHi, server: mock } },
+      { name: 'SOAP 1.1 GetStatus, METRICS=false', t: { port: offPort, kind: 'soap11', idLo, idHi, server: metricsOff } },
+      {
+        name: `SOAP 1.1 GetStatus, ${waitIds.length} open waiters`,
+        t: { port: mPort, kind: 'soap11', idLo, idHi, server: mock },
+        before: async (seconds) => {
+          waits = await openWaits(mPort, waitIds, seconds);
+        },
+        after: async () => {
+          await waits?.close();
+          waits = null;
+        },
+      },
+      ...(baseline ? [{ name: 'SOAP 1.1 GetStatus, baseline build', t: { port: basePort, kind: 'soap11' as Kind, idLo, idHi, server: baseline } }] : []),
     ];
+    const run = async (spec: (typeof specs)[number], seconds: number) => {
+      await spec.before?.(seconds);
+      try {
+        return await load(spec.t, seconds);
+      } finally {
+        await spec.after?.();
+      }
+    };
     for (const s of specs) await verify(s.t, s.name);
     log('every target answered 200 with the expected document');
     if (S.warmup > 0) {
       for (const s of specs) {
-        const r = await load(s.t, S.warmup);
+        const r = await run(s, S.warmup);
         log(`warm-up ${s.name}: ${fmtInt(r.reqPerSec)} req/s`);
       }
     }
@@ -634,10 +720,10 @@ async function main(): Promise<void> {
       const idx = specs.map((_, i) => i);
       const order = round % 2 === 0 ? idx : [...idx.slice(1), 0]; // even rounds: ceiling first; odd: ceiling last
       for (const i of order) {
-        const r = await load(specs[i]!.t, S.duration);
+        const r = await run(specs[i]!, S.duration);
         per[i]!.push(r);
         log(
-          `round ${round + 1}/${S.rounds} ${specs[i]!.name.padEnd(24)} ${fmtInt(r.reqPerSec).padStart(7)} req/s  p50 ${fmt(r.p50Ms)} ms  ` +
+          `round ${round + 1}/${S.rounds} ${specs[i]!.name.padEnd(36)} ${fmtInt(r.reqPerSec).padStart(7)} req/s  p50 ${fmt(r.p50Ms)} ms  ` +
             `p99 ${fmt(r.p99Ms)} ms  max ${fmt(r.maxMs, 1)} ms  errors ${r.errors}  RSS ${fmt(r.peakRssMb, 1)} MB  (loadavg ${r.loadAvgAtStart})`,
         );
       }
@@ -661,7 +747,7 @@ async function main(): Promise<void> {
       };
     });
     const batchesAfter = await send(mPort, { method: 'GET', path: '/__admin/health', headers: {} }).catch(() => null);
-    await Promise.all([stop(ceiling), stop(mock)]);
+    await Promise.all([stop(ceiling), stop(mock), stop(metricsOff), ...(baseline ? [stop(baseline)] : [])]);
     if (mock.stderr.trim()) log(`mock stderr: ${mock.stderr.trim().slice(0, 500)}`);
     result.main = { seededBatches: S.smallRows, seedMs, rows, health: batchesAfter?.body ? safeJson(batchesAfter.body) : null };
   }
@@ -790,6 +876,23 @@ async function main(): Promise<void> {
     const ratio = spread.rounds[k]!.reqPerSec / soap11.rounds[k]!.reqPerSec;
     targets.push({ target: `GetStatus over ${NAMESPACES} namespaces >= 90% of the default namespace's (same round)`, value: `${fmt(ratio * 100, 1)}%`, pass: ratio >= 0.9 });
   }
+  // Observability (issue 13): each against its counterpart in the same round (same rounds, same load).
+  const sameRound = (a: TargetRow, b: TargetRow) => {
+    const ratios = a.rounds.map((r, k) => r.reqPerSec / b.rounds[k]!.reqPerSec);
+    return { picked: ratios[a.pickedRound - 1]!, all: ratios };
+  };
+  const judge = (target: string, a: TargetRow | undefined, b: TargetRow | undefined) => {
+    if (!a || !b) return;
+    const { picked, all } = sameRound(a, b);
+    targets.push({ target, value: `${fmt(picked * 100, 1)}% (rounds: ${all.map((x) => fmt(x * 100, 1) + '%').join(', ')})`, pass: picked >= 0.97 });
+  };
+  const off = rows.find((r) => r.target.endsWith('METRICS=false'));
+  const waiting = rows.find((r) => r.target.endsWith('open waiters'));
+  const base = rows.find((r) => r.target.endsWith('baseline build'));
+  judge('SOAP 1.1 GetStatus with metrics on >= 97% of METRICS=false (same round)', soap11, off);
+  judge(`SOAP 1.1 GetStatus with ${S.waiters} open waiters >= 97% of without (same round)`, waiting, soap11);
+  judge('SOAP 1.1 GetStatus, this build (metrics on) >= 97% of the baseline build (same round)', soap11, base);
+  judge(`SOAP 1.1 GetStatus, this build with ${S.waiters} open waiters >= 97% of the baseline build (same round)`, waiting, base);
   if (fileBatch) targets.push({ target: 'FileBatch >= 10% of ceiling', value: `${fmt(fileBatch.ratioToCeiling * 100, 1)}%`, pass: fileBatch.ratioToCeiling >= 0.1 });
   if (startup) targets.push({ target: 'start-up median < 300 ms', value: `${fmt(startup.medianMs, 0)} ms`, pass: startup.medianMs < 300 });
   const rssAll = [
@@ -806,7 +909,7 @@ async function main(): Promise<void> {
     targets.push({ target: `${fmtInt(S.scaleRows)} stored, all polled uniformly`, value: `${fmt(scale.uniformRatio * 100, 1)}%`, pass: null });
   }
   out.push('');
-  out.push('targets (issue 5):');
+  out.push('targets (issues 5 and 13):');
   const width = Math.max(...targets.map((t) => t.target.length));
   for (const t of targets) out.push(`  ${t.pass === null ? 'INFO' : t.pass ? 'PASS' : 'FAIL'}  ${t.target.padEnd(width)}  ${t.value}`);
   result.targets = targets;

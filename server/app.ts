@@ -12,7 +12,7 @@ import { Delivery } from './http/delivery';
 import { exchangeHandler } from './http/exchanges';
 import { createListener, failRequest } from './http/listener';
 import { withNamespacePrefix } from './http/namespaces';
-import { requestLine } from './http/request-log';
+import { notFoundLine, requestLine } from './http/request-log';
 import { Logger, requestLogger } from './log/logger';
 import { createApplicationHandler, matchApplicationPath } from './soap/application';
 import { createAsmxHandler, matchServicePath } from './soap/asmx';
@@ -44,6 +44,10 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       journalLimit: config.journalLimit,
       maxNamespaces: config.maxNamespaces,
       namespaceIdleMs: config.namespaceIdleMs,
+      maxWaiters: config.maxWaiters,
+      waitTimeoutMaxMs: config.waitTimeoutMaxMs,
+      metrics: config.metrics,
+      onError: (err) => logger.error({ err }, 'event listener failed'),
       basePolicy,
       configuredProfiles: config.knownProfiles,
       loadFixtures: () => loadFixtures(config.fixturesDir),
@@ -75,19 +79,22 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     adminToken: config.adminToken,
     corsOrigin: config.corsOrigin,
     onUnexpected: (err) => logger.error({ err }, 'admin error'),
+    // One line per admin call; health at debug, or a health check every few seconds would drown the rest.
+    log: (fields) => (fields['route'] === '/__admin/health' ? logger.debug(fields, 'admin') : logger.info(fields, 'admin')),
   });
 
   const server = createListener({
     maxConnections: config.maxConnections,
     requestTimeoutMs: config.requestTimeoutMs,
     headersTimeoutMs: config.headersTimeoutMs,
+    onNotFound: (method, path) => logRequest(notFoundLine(method, path)),
     routes: [
       {
         match: withNamespacePrefix(matchServicePath),
         handle: exchangeHandler({
           serve: asmx,
           record: (ex, method, path) => control.record(ex, method, path),
-          log: (ex) => logRequest(requestLine(ex)),
+          log: (ex, method, path) => logRequest(requestLine(ex, method, path)),
           delivery,
           onError,
         }),

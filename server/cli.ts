@@ -7,7 +7,7 @@ import { closest } from './args';
 import { ERROR_CODES, STAGES, STATUSES } from './batches/model';
 import type { Status } from './batches/model';
 import { AdminClient, AdminError } from './client';
-import type { BatchJson, FetchLike } from './client';
+import type { BatchJson, FetchLike, JournalEntry, VerifyRequest } from './client';
 import type { RuleInput } from './rules/model';
 
 const HELP = `Usage: cora-ocr-mock [command] [options]
@@ -24,19 +24,41 @@ namespace; --json for machine-readable output):
                  [--ocr-profile NAME] [--status STATUS [--error-code CODE]] [--hold STAGE]
   batches set ID STATUS [ERROR_CODE]
   batches delete ID
+  batches wait ID STATUS... [--timeout DURATION]   (waits until the batch is in one of the statuses)
   rules list
   rules add JSON | rules add --file rule.json
   rules delete ID | rules delete --all
   clock [get] | clock freeze | clock advance DURATION (ms, or 5s, 2m, 1h) | clock set ISO_TIME | clock resume
   requests [--operation OP] [--batch-id ID] [--since TIME] [--rule ID] [--protocol P] [--limit N]
   requests count [same filters] | requests clear
+  requests wait [same filters] [--count N] [--timeout DURATION]   (until N matching requests came)
+  requests verify [same filters] (--exactly N | --at-least N | --at-most N | --never | --sequence A,B,...)
+  requests explain SEQ                                  (how every rule fared against that request)
   reset [--keep-batches] [--all-namespaces]
   namespaces [list] | namespaces get NAME | namespaces delete NAME
   namespaces create NAME [--match JSON] [--fixture FILE]
   health
+
+Exit codes: 0 done (a wait reached, a verification passed); 1 the mock refused the call or did not
+answer; 2 a usage error; 3 a wait timed out or a verification failed (the reason is printed).
 `;
 
 class UsageError extends Error {}
+
+/** A wait that timed out or a verification that failed: printed on stdout, exit code 3. */
+class NotSatisfied extends Error {
+  constructor(readonly output: string) {
+    super(output);
+  }
+}
+
+/** What a timed-out wait answered (408), as NotSatisfied; any other refusal as it was. */
+function unlessTimedOut(err: unknown, asJson: boolean): never {
+  if (err instanceof AdminError && err.status === 408) {
+    throw new NotSatisfied(asJson ? JSON.stringify(err.problem, null, 2) : `timed out: ${err.problem?.detail ?? ''}`);
+  }
+  throw err;
+}
 
 // --- the command line: every command's options and arguments, parsed with node:util parseArgs (strict)
 
@@ -77,6 +99,7 @@ const COMMANDS: Record<string, { default: string; subs: Record<string, CommandSp
       },
       set: { usage: 'batches set ID STATUS [ERROR_CODE]', options: {}, maxArgs: 3 },
       delete: { usage: 'batches delete ID', options: {}, maxArgs: 1 },
+      wait: { usage: 'batches wait ID STATUS... [--timeout DURATION]', options: { timeout: 'string' }, maxArgs: 7 },
     },
   },
   rules: {
@@ -103,6 +126,13 @@ const COMMANDS: Record<string, { default: string; subs: Record<string, CommandSp
       '': { usage: 'requests [filters] [--limit N]', options: { ...FILTERS, limit: 'string' }, maxArgs: 0 },
       count: { usage: 'requests count [filters]', options: FILTERS, maxArgs: 0 },
       clear: { usage: 'requests clear', options: {}, maxArgs: 0 },
+      wait: { usage: 'requests wait [filters] [--count N] [--timeout DURATION]', options: { ...FILTERS, count: 'string', timeout: 'string' }, maxArgs: 0 },
+      verify: {
+        usage: 'requests verify [filters] (--exactly N | --at-least N | --at-most N | --never | --sequence A,B,...)',
+        options: { ...FILTERS, exactly: 'string', 'at-least': 'string', 'at-most': 'string', never: 'boolean', sequence: 'string' },
+        maxArgs: 0,
+      },
+      explain: { usage: 'requests explain SEQ', options: {}, maxArgs: 1 },
     },
   },
   reset: { default: '', subs: { '': { usage: 'reset [--keep-batches] [--all-namespaces]', options: { 'keep-batches': 'boolean', 'all-namespaces': 'boolean' }, maxArgs: 0 } } },
@@ -267,6 +297,30 @@ const checkStage = oneOf('a stage', STAGES);
 const checkOperation = oneOf('an operation', ['FileBatch', 'GetStatus'] as const);
 const checkProtocol = oneOf('a protocol', ['soap11', 'soap12', 'httpget', 'httppost'] as const);
 
+function nonNegativeInt(option: string, s: string): number {
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) throw new UsageError(`invalid ${option}: '${s}' is not a whole number`);
+  return Number(s);
+}
+
+function timeoutOption(s: string): number {
+  try {
+    return parseDuration(s);
+  } catch {
+    throw new UsageError(`invalid --timeout: '${s}' is not a duration (e.g. 500, 5s, 2m, 1h)`);
+  }
+}
+
+/** `Completed,Failed` or `Completed Failed`: statuses a batch can be in. */
+function statusArgs(words: string[]): Status[] {
+  const list = words.flatMap((w) => w.split(',')).filter((w) => w !== '');
+  if (list.length === 0) throw new UsageError('missing status (batches wait ID STATUS...)');
+  return list.map((w) => {
+    const s = checkStatus(w);
+    if (s === 'NotFound') throw new UsageError("'NotFound' is no status a batch can be in");
+    return s;
+  });
+}
+
 function positiveInt(option: string, s: string): number {
   if (!/^\d+$/.test(s) || Number(s) < 1 || !Number.isSafeInteger(Number(s))) throw new UsageError(`invalid ${option}: '${s}' is not a positive integer`);
   return Number(s);
@@ -378,6 +432,13 @@ async function drive({ cmd, sub, values, args }: Invocation): Promise<string> {
           await client.deleteBatch(id);
           return out({ deleted: id }, () => `deleted batch ${id}`);
         }
+        case 'wait': {
+          const id = need(args[0], 'batch id');
+          const statuses = statusArgs(args.slice(1));
+          const timeoutMs = optional('timeout', timeoutOption);
+          const b = await client.waitForStatus(id, statuses, { timeoutMs }).catch((err: unknown) => unlessTimedOut(err, asJson));
+          return out(b, () => `batch ${b.id}: ${b.status} (${b.errorCode}) since ${b.since}`);
+        }
       }
       break;
     case 'rules':
@@ -452,15 +513,60 @@ async function drive({ cmd, sub, values, args }: Invocation): Promise<string> {
         await client.clearRequests();
         return out({ cleared: true }, () => 'journal cleared');
       }
-      const r = await client.requests({ ...filter, limit: optional('limit', (s) => positiveInt('--limit', s)) });
-      return out(r, () =>
-        r.items.length === 0
+      const entries = (items: JournalEntry[]) =>
+        items.length === 0
           ? 'no requests'
           : table([
               ['SEQ', 'TIME', 'PROTOCOL', 'OPERATION', 'BATCH', 'HTTP', 'RESULT', 'RULES'],
-              ...r.items.map((e) => [String(e.seq), e.time, e.protocol ?? '-', e.operation ?? '-', e.batchId ?? '-', String(e.httpStatus), e.summary + (e.transportFault ? ` [${e.transportFault}]` : ''), e.ruleIds.join(',')]),
-            ]),
-      );
+              ...items.map((e) => [String(e.seq), e.time, e.protocol ?? '-', e.operation ?? '-', e.batchId ?? '-', String(e.httpStatus), e.summary + (e.transportFault ? ` [${e.transportFault}]` : ''), e.ruleIds.join(',')]),
+            ]);
+      if (sub === 'wait') {
+        const count = optional('count', (s) => positiveInt('--count', s));
+        const timeoutMs = optional('timeout', timeoutOption);
+        const r = await client.waitForRequests(filter, count, { timeoutMs }).catch((err: unknown) => unlessTimedOut(err, asJson));
+        return out(r, () => entries(r.items));
+      }
+      if (sub === 'verify') {
+        const checks = {
+          exactly: optional('exactly', (s) => nonNegativeInt('--exactly', s)),
+          atLeast: optional('at-least', (s) => nonNegativeInt('--at-least', s)),
+          atMost: optional('at-most', (s) => nonNegativeInt('--at-most', s)),
+        };
+        const counts = Object.entries(checks).filter(([, v]) => v !== undefined);
+        const sequence = optional('sequence', (s) => s.split(',').map((w) => w.trim()).filter((w) => w !== ''));
+        const given = counts.length + (values['never'] === true ? 1 : 0) + (sequence ? 1 : 0);
+        if (given > 1) throw new UsageError('give one of --exactly, --at-least, --at-most, --never and --sequence');
+        if (sequence?.length === 0) throw new UsageError('--sequence needs operations or statuses, comma-separated');
+        const match = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
+        const r = await client.verify({
+          match,
+          ...(counts.length ? { count: Object.fromEntries(counts) } : {}),
+          ...(values['never'] === true ? { never: true } : {}),
+          ...(sequence ? { sequence } : {}),
+        } as VerifyRequest);
+        const text = out(r, () => r.message);
+        if (!r.pass) throw new NotSatisfied(text);
+        return text;
+      }
+      if (sub === 'explain') {
+        const raw = need(args[0], 'journal seq');
+        if (!/^[1-9]\d{0,14}$/.test(raw)) throw new UsageError(`'${raw}' is not a journal seq (a positive whole number)`);
+        const e = await client.explain(Number(raw));
+        return out(e, () =>
+          [
+            `request #${e.seq} at ${e.time}: ${e.method} ${e.path}`,
+            `  ${e.protocol ?? '-'} ${e.operation ?? '(no operation)'}${e.batchId ? ` batch ${e.batchId}` : ''}: ${e.httpStatus} ${e.summary}`,
+            e.rules.length === 0
+              ? '  no rule was tried'
+              : table([['RULE', 'MATCHED', 'FIRED', 'WHY'], ...e.rules.map((x) => [x.rule, x.matched ? 'yes' : 'no', x.fired ? 'yes' : 'no', x.text])])
+                  .split('\n')
+                  .map((l) => `  ${l}`)
+                  .join('\n'),
+          ].join('\n'),
+        );
+      }
+      const r = await client.requests({ ...filter, limit: optional('limit', (s) => positiveInt('--limit', s)) });
+      return out(r, () => entries(r.items));
     }
     case 'reset': {
       const r = await client.reset({ keepBatches: values['keep-batches'] === true, allNamespaces: values['all-namespaces'] === true });
@@ -587,6 +693,10 @@ async function admin(cmd: string, argv: string[]): Promise<number> {
     if (err instanceof UsageError) {
       process.stderr.write(`cora-ocr-mock: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof NotSatisfied) {
+      process.stdout.write(err.output + '\n');
+      return 3;
     }
     if (err instanceof AdminError) {
       process.stderr.write(`cora-ocr-mock: ${err.message}${err.problem?.pointer ? ` (at ${err.problem.pointer})` : ''}\n`);

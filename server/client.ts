@@ -9,13 +9,20 @@ import type {
   FileReferenceJson,
   Health,
   JournalEntry,
+  JournalEntryDetail,
   JournalPage,
   NamespaceInput,
   NamespaceJson,
   NamespaceList,
+  NearMiss,
+  ProblemJson,
   ResetResult,
   Rule,
+  RuleExplanation,
   RuleInput,
+  SeenRequest,
+  VerifyRequest,
+  VerifyResult,
 } from './schemas/types';
 
 export type {
@@ -27,15 +34,22 @@ export type {
   FileReferenceJson,
   Health,
   JournalEntry,
+  JournalEntryDetail,
   JournalPage,
   NamespaceInput,
   NamespaceJson,
   NamespaceList,
+  NearMiss,
+  ProblemJson,
   ResetResult,
   Rule,
+  RuleExplanation,
   RuleInput,
+  SeenRequest,
   Stage,
   Status,
+  VerifyRequest,
+  VerifyResult,
 };
 
 export interface RequestFilter {
@@ -51,7 +65,8 @@ export interface RequestFilter {
 export class AdminError extends Error {
   constructor(
     readonly status: number,
-    readonly problem: { title?: string; detail?: string; pointer?: string } | null,
+    /** The RFC 9457 body; a timed-out wait adds what it found (`batch`, or `count` and `items`). */
+    readonly problem: ProblemJson | null,
   ) {
     super(`${status} ${problem?.title ?? ''}: ${problem?.detail ?? ''}`.trim());
   }
@@ -60,8 +75,16 @@ export class AdminError extends Error {
 /** The part of fetch the client uses. */
 export type FetchLike = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string },
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
 ) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+
+/** Options of the long-poll waits. */
+export interface WaitOptions {
+  /** How long the mock waits, real milliseconds (default 30000; at most the mock's WAIT_TIMEOUT_MAX_MS). */
+  timeoutMs?: number;
+  /** Abandons the wait: the request is aborted, and the mock frees its waiter. */
+  signal?: AbortSignal;
+}
 
 export interface AdminClientOptions {
   /** The mock's origin, e.g. http://127.0.0.1:8080 */
@@ -92,12 +115,14 @@ export class AdminClient {
     return this.opts.namespace;
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const headers: Record<string, string> = {};
     if (this.opts.token) headers['Authorization'] = `Bearer ${this.opts.token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (this.opts.namespace !== undefined) headers['X-Cora-Mock-Namespace'] = this.opts.namespace;
-    const res = await (this.opts.fetch ?? fetch)(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const init: Parameters<FetchLike>[1] = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+    if (signal) init.signal = signal;
+    const res = await (this.opts.fetch ?? fetch)(this.base + path, init);
     const text = await res.text();
     if (!res.ok) {
       let problem = null;
@@ -134,6 +159,16 @@ export class AdminClient {
     return this.call<BatchJson>('POST', '/batches', seed);
   }
 
+  /**
+   * Long poll: resolves with the batch as soon as its status is one of `statuses` (at once if it
+   * is). On timeout it rejects with an AdminError of status 408 whose problem names the status the
+   * batch is in (`problem.batch` holds it whole).
+   */
+  waitForStatus(id: string | bigint, statuses: Status | Status[], opts: WaitOptions = {}) {
+    const status = (Array.isArray(statuses) ? statuses : [statuses]).join(',');
+    return this.call<BatchJson>('GET', `/batches/${id}/wait` + AdminClient.qs({ status, timeoutMs: opts.timeoutMs }), undefined, opts.signal);
+  }
+
   setBatchStatus(id: string | bigint, status: Exclude<Status, 'NotFound'>, errorCode?: ErrorCode) {
     return this.call<BatchJson>('PATCH', `/batches/${id}`, errorCode ? { status, errorCode } : { status });
   }
@@ -144,6 +179,11 @@ export class AdminClient {
 
   listRules() {
     return this.call<{ items: Rule[] }>('GET', '/rules');
+  }
+
+  /** One rule, with `nearMisses`: the latest journaled requests it did not act on, and why. */
+  getRule(id: string) {
+    return this.call<Rule>('GET', `/rules/${encodeURIComponent(id)}`);
   }
 
   addRule(rule: RuleInput) {
@@ -184,6 +224,28 @@ export class AdminClient {
 
   async countRequests(filter: Omit<RequestFilter, 'limit'> = {}): Promise<number> {
     return (await this.call<{ count: number }>('GET', '/requests/count' + AdminClient.qs({ ...filter }))).count;
+  }
+
+  /**
+   * Long poll: resolves with every matching journal entry once at least `count` match (at once if
+   * they do). On timeout it rejects with an AdminError of status 408 (`problem.items`: what matched).
+   */
+  waitForRequests(filter: Omit<RequestFilter, 'limit'> = {}, count = 1, opts: WaitOptions = {}) {
+    return this.call<JournalPage>('GET', '/requests/wait' + AdminClient.qs({ ...filter, count, timeoutMs: opts.timeoutMs }), undefined, opts.signal);
+  }
+
+  /** Journal entry `seq`, with how every rule fared against it (`rules`: fired, or the first condition that failed). */
+  explain(seq: number) {
+    return this.call<JournalEntryDetail>('GET', `/requests/${seq}`);
+  }
+
+  /**
+   * Verifies the journal: `{ match, count: { exactly | atLeast | atMost: N } }`, `{ match, never: true }`
+   * or `{ match, sequence: [...] }` (operations, or the statuses GetStatus answered, in order). Resolves
+   * with `pass` and a `message` that lists what was seen; it does not throw when the check fails.
+   */
+  verify(spec: VerifyRequest) {
+    return this.call<VerifyResult>('POST', '/requests/verify', spec);
   }
 
   clearRequests() {

@@ -37,6 +37,9 @@ export interface Config {
   maxNamespaces: number;
   namespaceIdleMs: number;
   customErrors: CustomErrorsMode;
+  maxWaiters: number;
+  waitTimeoutMaxMs: number;
+  metrics: boolean;
 }
 
 
@@ -155,6 +158,9 @@ export const SETTINGS = [
     customErrors,
     'On',
   ),
+  setting('maxWaiters', 'MAX_WAITERS', 'open long-poll waits (admin wait routes), all namespaces together (each holds a connection)', int(0, 100_000), 500),
+  setting('metrics', 'METRICS', 'count requests, batches, rules and faults for /__admin/metrics (Prometheus)', bool, true),
+  setting('waitTimeoutMaxMs', 'WAIT_TIMEOUT_MAX_MS', 'longest timeoutMs a wait may ask for (real time)', int(1000, 86_400_000), 300_000),
 ] as const;
 
 const flagOf = (env: string) => '--' + env.toLowerCase().replace(/_/g, '-');

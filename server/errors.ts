@@ -3,7 +3,8 @@
 // soap/faults.ts to a SOAP fault. Anything else that escapes is a bug and answers 500.
 
 /** What went wrong, independent of protocol. */
-export type ErrorKind = 'invalid' | 'notFound' | 'conflict' | 'limit' | 'storeFull';
+/** `limit`: a capacity the mock was configured with; `busy`: one that frees up again (retry later); `storeFull`: no space for the database. */
+export type ErrorKind = 'invalid' | 'notFound' | 'conflict' | 'limit' | 'busy' | 'storeFull';
 
 export abstract class MockError extends Error {
   abstract readonly kind: ErrorKind;
@@ -67,6 +68,20 @@ export class ConflictError extends MockError {
   }
 }
 
+export class JournalEntryNotFoundError extends MockError {
+  readonly kind = 'notFound';
+  constructor(readonly seq: number) {
+    super(`journal entry ${seq} not found (never journaled, or dropped: the journal keeps the newest JOURNAL_LIMIT entries)`);
+  }
+}
+
+export class MetricsOffError extends MockError {
+  readonly kind = 'notFound';
+  constructor() {
+    super('metrics are off (METRICS=false)');
+  }
+}
+
 export class DuplicateBatchError extends MockError {
   readonly kind = 'conflict';
   constructor(readonly id: bigint) {
@@ -123,6 +138,14 @@ export class StoreFullError extends MockError {
   readonly kind = 'storeFull';
   constructor(readonly code: string) {
     super(`the store is full: the mock's database volume has no space left (${code}); nothing was written. Free space on it and retry`);
+  }
+}
+
+/** Opening one more long-poll wait would pass MAX_WAITERS; waits end, so a later call may succeed. */
+export class WaiterLimitError extends MockError {
+  readonly kind = 'busy';
+  constructor(readonly limit: number) {
+    super(`the mock already holds MAX_WAITERS (${limit}) open waits; try again when one has ended, or raise MAX_WAITERS`);
   }
 }
 

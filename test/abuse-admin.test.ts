@@ -53,6 +53,7 @@ const VALID: Record<string, object> = {
   ClockCommand: { freeze: false },
   ResetCommand: { keepBatches: true },
   NamespaceInput: { name: 'abuse-ns' },
+  VerifyRequest: { match: { operation: 'GetStatus' }, count: { atLeast: 1 } },
 };
 
 async function fixtures() {

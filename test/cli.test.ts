@@ -9,8 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { closest, editDistance } from '../server/args';
 import { AdminClient } from '../server/client';
 import { loadConfig, parseFlags } from '../server/config';
-import { RunningMock, startMock } from './support/mock';
+import { RunningMock, raw, startMock } from './support/mock';
 import { runToExit } from './support/process';
+import { waitFor } from './support/wait';
 
 const CLI = path.resolve(__dirname, '../dist/server/cli.js');
 const PRELOAD = path.resolve(__dirname, 'support/module-report.cjs');
@@ -98,7 +99,16 @@ describe('the CLI against a running mock', () => {
       [['clock', 'advance', 'soon'], /^cora-ocr-mock: 'soon' is not a duration/],
       // unknown sub-commands
       [['batches', 'lst'], /^cora-ocr-mock: unknown command: batches lst \(did you mean 'batches list'\?\)$/],
-      [['requests', 'list'], /^cora-ocr-mock: unknown command: requests list \(requests commands: count, clear\)$/],
+      [['requests', 'list'], /^cora-ocr-mock: unknown command: requests list \(requests commands: count, clear, wait, verify, explain\)$/],
+      // waits and verification
+      [['batches', 'wait', '5'], /^cora-ocr-mock: missing status \(batches wait ID STATUS\.\.\.\)$/],
+      [['batches', 'wait', '5', 'Done'], /^cora-ocr-mock: 'Done' is not a status \(/],
+      [['batches', 'wait', '5', 'NotFound'], /^cora-ocr-mock: 'NotFound' is no status a batch can be in$/],
+      [['batches', 'wait', '5', 'Completed', '--timeout', 'soon'], /^cora-ocr-mock: invalid --timeout: 'soon' is not a duration/],
+      [['requests', 'wait', '--count', '0'], /^cora-ocr-mock: invalid --count: '0' is not a positive integer$/],
+      [['requests', 'verify', '--exactly', '1', '--never'], /^cora-ocr-mock: give one of --exactly, --at-least, --at-most, --never and --sequence$/],
+      [['requests', 'verify', '--at-least', 'x'], /^cora-ocr-mock: invalid --at-least: 'x' is not a whole number$/],
+      [['requests', 'explain', 'first'], /^cora-ocr-mock: 'first' is not a journal seq/],
     ];
     for (const [args, message] of cases) {
       it(args.join(' '), async () => {
@@ -113,6 +123,68 @@ describe('the CLI against a running mock', () => {
     it('none of them reached the mock (no batch created, clock untouched)', async () => {
       assert.equal((await admin.listBatches()).total, 0);
       assert.equal((await admin.clock()).frozen, false);
+    });
+  });
+
+  describe('waits and verification: exit 0 when satisfied, 3 when not (a timeout, a failed check), 1 when refused', () => {
+    const ns = 'waits-from-cli';
+    const run = (args: string[]) => cli(['--namespace', ns, ...args], env);
+    let a: AdminClient;
+    before(async () => {
+      a = admin.inNamespace(ns);
+      await a.reset();
+    });
+
+    it('batches wait', async () => {
+      await a.freezeClock();
+      const b = await a.createBatch({});
+      const now = await run(['batches', 'wait', b.id, 'Queued']);
+      assert.deepEqual([now.code, now.out], [0, `batch ${b.id}: Queued (NoError) since ${b.since}\n`], now.err);
+      const late = await run(['batches', 'wait', b.id, 'Completed', 'Failed', '--timeout', '50ms']);
+      assert.equal(late.code, 3, late.err);
+      assert.match(late.out, new RegExp(`^timed out: batch ${b.id} is Queued \\(NoError, since \\S+\\), not Completed or Failed, after waiting \\d+ ms\\n$`));
+      const asJson = await run(['batches', 'wait', b.id, 'Completed', '--timeout', '0', '--json']);
+      assert.equal(asJson.code, 3);
+      assert.equal(JSON.parse(asJson.out).batch.status, 'Queued');
+      // Answered when the clock moves it there, while the command waits.
+      const waiting = run(['batches', 'wait', b.id, 'ProcessingInput,Completed', '--timeout', '20s']);
+      await waitFor(async () => (await a.getNamespace(ns)).waiters === 1, { what: "the command's wait" });
+      await a.advanceClock(2000);
+      const moved = await waiting;
+      assert.equal(moved.code, 0, moved.err);
+      assert.match(moved.out, /^batch \d+: ProcessingInput \(NoError\)/);
+      const missing = await run(['batches', 'wait', '424242', 'Completed']);
+      assert.equal(missing.code, 1);
+      assert.match(missing.err, /^cora-ocr-mock: 404 Not Found: batch 424242 not found/);
+    });
+
+    it('requests wait, requests verify, requests explain', async () => {
+      const b = await a.createBatch({});
+      const none = await run(['requests', 'wait', '--operation', 'GetStatus', '--timeout', '20ms']);
+      assert.equal(none.code, 3);
+      assert.match(none.out, /^timed out: 0 of 1 requests matching operation=GetStatus after waiting \d+ ms\n$/);
+      await raw(`${mock.origin}/ns/${ns}/SequenceServices/coraOcrIntegration_v1.0.0.asmx/GetStatus?MasterWorkflowInstanceId=${b.id}`);
+      const one = await run(['requests', 'wait', '--operation', 'GetStatus', '--batch-id', b.id, '--count', '1']);
+      assert.equal(one.code, 0, one.err);
+      assert.match(one.out, new RegExp(`^SEQ .*\\n\\d+ .* httpget +GetStatus +${b.id} +200 +Queued`));
+
+      const pass = await run(['requests', 'verify', '--operation', 'GetStatus', '--exactly', '1']);
+      assert.deepEqual([pass.code, pass.out], [0, '1 request matching operation=GetStatus; expected exactly 1 request\n'], pass.err);
+      const fail = await run(['requests', 'verify', '--protocol', 'soap12', '--at-least', '1']);
+      assert.equal(fail.code, 3);
+      assert.match(fail.out, /^expected at least 1 request matching protocol=soap12, but none matched; the journal holds 1 other request, the newest:\n  #\d+ httpget GetStatus/);
+      assert.equal((await run(['requests', 'verify', '--operation', 'FileBatch', '--never'])).code, 0);
+      const order = await run(['requests', 'verify', '--sequence', 'GetStatus,FileBatch', '--json']);
+      assert.equal(order.code, 3);
+      assert.equal(JSON.parse(order.out).pass, false);
+
+      await a.addRule({ id: 'only-soap12', match: { protocol: 'soap12' }, fault: { type: 'reset' } });
+      await raw(`${mock.origin}/ns/${ns}/SequenceServices/coraOcrIntegration_v1.0.0.asmx/GetStatus?MasterWorkflowInstanceId=${b.id}`);
+      const seq = (await a.requests({ limit: 1 })).items[0]!.seq;
+      const why = await run(['requests', 'explain', String(seq)]);
+      assert.equal(why.code, 0, why.err);
+      assert.match(why.out, new RegExp(`^request #${seq} at \\S+: GET /ns/${ns}/SequenceServices/\\S+\\n  httpget GetStatus batch ${b.id}: 200 Queued\\n  RULE +MATCHED +FIRED +WHY\\n  only-soap12 +no +no +protocol: expected soap12, was httpget\\n$`));
+      assert.equal((await run(['requests', 'explain', '987654'])).code, 1);
     });
   });
 
@@ -183,7 +255,7 @@ describe('the CLI against a running mock', () => {
     }
   });
 
-  it('an admin command loads none of the server (SQLite, express, soap, pino)', async (t) => {
+  it('an admin command loads none of the server (SQLite, express, soap, pino, prom-client)', async (t) => {
     const runs: { userMs: number; systemMs: number; modules: string[]; maxRssKb: number }[] = [];
     for (let i = 0; i < 5; i++) {
       const report = path.join(tmp, `clock-${i}.json`);
@@ -194,7 +266,7 @@ describe('the CLI against a running mock', () => {
     }
     const modules = runs[0]!.modules;
     assert.ok(modules.some((m) => m.endsWith(path.join('dist', 'server', 'cli.js'))), `cli.js is in the report: ${modules.join(', ')}`);
-    assert.deepEqual(modules.filter((m) => /[\\/]node_modules[\\/](better-sqlite3|express|soap|pino)[\\/]/.test(m)), []);
+    assert.deepEqual(modules.filter((m) => /[\\/]node_modules[\\/](better-sqlite3|express|soap|pino|prom-client)[\\/]/.test(m)), []);
     const dist = path.resolve(__dirname, '../dist/server');
     assert.deepEqual(modules.map((m) => path.relative(dist, m)).sort(), ['args.js', path.join('batches', 'model.js'), 'cli.js', 'client.js']);
 

@@ -1,7 +1,7 @@
 // The batch lifecycle: the pure state machine, then the same walk over real HTTP with a frozen clock.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { statusAt, timeline } from '../server/batches/lifecycle';
+import { nextTransitionAt, statusAt, timeline } from '../server/batches/lifecycle';
 import { Batch, TimingPlan } from '../server/batches/model';
 import { RunningMock, startMock, status, submit } from './support/mock';
 
@@ -72,6 +72,29 @@ describe('pure lifecycle', () => {
       assert.deepEqual([s.status, s.errorCode], [st, code]);
     });
   }
+
+  it('nextTransitionAt names the moment the status next changes, or null when it never will (every case above, every 10 ms)', () => {
+    const key = (b: Batch, t: number) => {
+      const s = statusAt(b, t);
+      return `${s.status}/${s.errorCode}`;
+    };
+    for (const [name, p, anchor] of cases) {
+      const b = batch(p, anchor);
+      for (let t = b.createdAt - 10; t <= b.createdAt + 12_000; t += 10) {
+        const next = nextTransitionAt(b, t);
+        if (next === null) {
+          assert.equal(key(b, 10 ** 13), key(b, t), `${name} at +${t - b.createdAt}: null, yet the status changes later`);
+          continue;
+        }
+        assert.ok(next > t, `${name}: ${next} is not after ${t}`);
+        assert.equal(key(b, next - 1), key(b, t), `${name} at +${t - b.createdAt}: the status changes before ${next - b.createdAt}`);
+        assert.notEqual(key(b, next), key(b, t), `${name} at +${t - b.createdAt}: nothing changes at ${next - b.createdAt}`);
+      }
+    }
+    assert.equal(nextTransitionAt(batch(), 1_000_000), 1_002_000);
+    assert.equal(nextTransitionAt(batch({ hold: 'ProcessingInput' }), 1_002_000), null);
+    assert.equal(nextTransitionAt(batch({ timeoutMs: 1000 }), 1_005_000), 1_006_000, 'TimeOut strikes before completion');
+  });
 
   it('the timeline lists every transition with the moment it happened', () => {
     assert.deepEqual(

@@ -84,6 +84,32 @@ describe('admin answers match their response schemas', () => {
 
     check('ResetResult', (await call('/__admin/reset', 'POST', { keepBatches: true })).json, 'POST /reset');
   });
+
+  it('waits, verification, explanations and near misses (issue 13), their 408 problems included', async () => {
+    await call('/__admin/reset', 'POST', {});
+    await call('/__admin/rules', 'POST', { id: 'near', match: { operation: 'FileBatch', fileName: '*.x.pdf' }, hold: 'Queued' });
+    const id = await submit(mock, { FileName: 'a.pdf' });
+    await soapPost(mock, '1.1', 'GetStatus', envelope('1.1', `<GetStatus xmlns="${API_NS}" />`, metadataHeader(id)));
+    check('Batch', (await call(`/__admin/batches/${id}/wait?status=Queued,Completed&timeoutMs=0`)).json, 'GET /batches/{id}/wait');
+    const held = (await call('/__admin/batches', 'POST', { hold: 'Queued' })).json as { id: string };
+    const late = await call(`/__admin/batches/${held.id}/wait?status=Completed&timeoutMs=0`);
+    assert.equal(late.status, 408);
+    check('Problem', late.json, 'a timed-out batch wait');
+    assert.equal((late.json as { batch: { status: string } }).batch.status, 'Queued');
+    check('JournalPage', (await call('/__admin/requests/wait?operation=GetStatus&timeoutMs=0')).json, 'GET /requests/wait');
+    const few = await call('/__admin/requests/wait?operation=GetStatus&count=5&timeoutMs=0');
+    assert.equal(few.status, 408);
+    check('Problem', few.json, 'a timed-out request wait');
+    for (const body of [{ match: { batchId: id }, sequence: ['Queued', 'Completed'] }, { count: { atMost: 0 } }, { never: true }]) {
+      check('VerifyResult', (await call('/__admin/requests/verify', 'POST', body)).json, `POST /requests/verify ${JSON.stringify(body)}`);
+    }
+    const seqs = ((await call('/__admin/requests')).json as { items: { seq: number }[] }).items.map((e) => e.seq);
+    for (const seq of seqs) check('JournalEntryDetail', (await call(`/__admin/requests/${seq}`)).json, `GET /requests/${seq}`);
+    const rule = (await call('/__admin/rules/near')).json as { nearMisses: unknown[] };
+    check('Rule', rule, 'GET /rules/{id} with near misses');
+    assert.equal(rule.nearMisses.length, 2);
+    check('Namespace', (await call('/__admin/namespaces/default')).json, 'GET /namespaces/{name}');
+  });
 });
 
 describe('the OpenAPI document', () => {
@@ -105,7 +131,7 @@ describe('the OpenAPI document', () => {
       const section = (doc.components as unknown as Record<string, Record<string, unknown>>)[m?.[1] ?? ''];
       assert.ok(m && section && m[2]! in section, `unresolved $ref ${ref}`);
     }
-    for (const name of ['Batch', 'BatchPage', 'Rule', 'RuleList', 'ClockState', 'JournalPage', 'ResetResult', 'Health', 'TransportFault', 'RuleMatch', 'Namespace', 'NamespaceList', 'NamespaceInput']) {
+    for (const name of ['Batch', 'BatchPage', 'Rule', 'RuleList', 'ClockState', 'JournalPage', 'ResetResult', 'Health', 'TransportFault', 'RuleMatch', 'Namespace', 'NamespaceList', 'NamespaceInput', 'VerifyRequest', 'VerifyResult', 'JournalEntryDetail', 'NearMiss', 'RuleExplanation', 'RequestMatch', 'SeenRequest']) {
       assert.ok(refs.has(`#/components/schemas/${name}`), `${name} is referred to`);
     }
     // Shared sub-schemas are written once, as components, not inlined again.

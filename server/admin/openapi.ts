@@ -13,18 +13,36 @@ const noContent = { description: 'Done' };
 const obj = { type: 'object' };
 
 const journalFilters = [
-  q('operation', 'FileBatch or GetStatus'),
+  q('operation', 'FileBatch or GetStatus', ref('Operation')),
   q('batchId', 'MasterWorkflowInstanceId'),
   q('since', 'ISO time or epoch ms (virtual clock)'),
   q('rule', 'id of a rule that fired'),
-  q('protocol', 'soap11, soap12, httpget or httppost'),
+  q('protocol', 'soap11, soap12, httpget or httppost', ref('Protocol')),
 ];
+
+const timeoutParam = q('timeoutMs', 'how long to wait, real milliseconds (default 30000, at most WAIT_TIMEOUT_MAX_MS)', { type: 'integer', minimum: 0 });
+const waitProblems = {
+  '408': problem('Timed out: the problem says what was found (a batch wait adds `batch`, a request wait `count` and `items`; both add `waitedMs`)'),
+  '503': problem('MAX_WAITERS waits are open already (retry later; Retry-After is set), or the mock is shutting down'),
+};
 
 const nameParam = { name: 'name', in: 'path', required: true, schema: ref('NamespaceName') };
 
 const paths: Record<string, Record<string, unknown>> = {
   '/__admin/health': {
     get: { operationId: 'health', summary: 'Readiness: store open and WSDL loaded (never needs the token)', security: [], responses: { '200': json(ref('Health')), '503': json(ref('Health'), 'Not ready') } },
+  },
+  '/__admin/metrics': {
+    get: {
+      operationId: 'metrics',
+      summary:
+        'Prometheus metrics (text exposition format 0.0.4): requests by operation, protocol and HTTP status, a request duration histogram, batches created, statuses served, rule matches and fires, transport faults, journal drops, open waits, process metrics; every mock series has a namespace label. Needs the bearer token like every admin route',
+      responses: {
+        '200': { description: 'OK', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } },
+        '404': problem('Metrics are off (METRICS=false)'),
+        ...common,
+      },
+    },
   },
   '/__admin/openapi.json': {
     get: { operationId: 'openapi', summary: 'This document', responses: { '200': json(obj), ...common } },
@@ -54,13 +72,26 @@ const paths: Record<string, Record<string, unknown>> = {
     },
     delete: { operationId: 'deleteBatch', summary: 'Delete a batch (its id is never reused)', parameters: [idParam], responses: { '204': noContent, '404': problem('No such batch'), ...common } },
   },
+  '/__admin/batches/{id}/wait': {
+    get: {
+      operationId: 'waitForStatus',
+      summary:
+        "Long poll: answers with the batch as soon as its status is one of ?status (at once if it is). The server wakes at the exact moment of the batch's next transition on a running clock, and on clock commands, PATCH, delete or reset; a client that disconnects frees its waiter",
+      parameters: [
+        idParam,
+        { name: 'status', in: 'query', required: true, description: 'statuses to wait for, comma-separated (e.g. Completed,Failed)', schema: { type: 'string' } },
+        timeoutParam,
+      ],
+      responses: { '200': json(ref('Batch')), '404': problem('No such batch, or it was deleted (or its namespace dropped) while waiting'), ...waitProblems, ...common },
+    },
+  },
   '/__admin/rules': {
     get: { operationId: 'listRules', summary: 'Rules in evaluation order, with their match/fire counters', responses: { '200': json(ref('RuleList')), ...common } },
     post: { operationId: 'createRule', summary: 'Add a rule (match + one effect)', requestBody: body('RuleInput'), responses: { '201': json(ref('Rule'), 'Created'), '409': problem('Id already exists'), ...common } },
     delete: { operationId: 'deleteAllRules', summary: 'Delete every rule', responses: { '204': noContent, ...common } },
   },
   '/__admin/rules/{id}': {
-    get: { operationId: 'getRule', summary: 'One rule', parameters: [ruleIdParam], responses: { '200': json(ref('Rule')), '404': problem('No such rule'), ...common } },
+    get: { operationId: 'getRule', summary: 'One rule, with its latest near misses (journaled requests it did not act on, and why)', parameters: [ruleIdParam], responses: { '200': json(ref('Rule')), '404': problem('No such rule'), ...common } },
     delete: { operationId: 'deleteRule', summary: 'Delete a rule', parameters: [ruleIdParam], responses: { '204': noContent, '404': problem('No such rule'), ...common } },
   },
   '/__admin/clock': {
@@ -71,8 +102,33 @@ const paths: Record<string, Record<string, unknown>> = {
     get: { operationId: 'listRequests', summary: 'The request journal, oldest first', parameters: [...journalFilters, q('limit', 'newest N', { type: 'integer' })], responses: { '200': json(ref('JournalPage')), ...common } },
     delete: { operationId: 'clearRequests', summary: 'Clear the journal', responses: { '204': noContent, ...common } },
   },
+  '/__admin/requests/wait': {
+    get: {
+      operationId: 'waitForRequests',
+      summary: 'Long poll: answers when at least ?count journal entries match the filters (at once if they do), with every matching entry',
+      parameters: [...journalFilters, q('count', 'how many matching entries to wait for (default 1)', { type: 'integer', minimum: 1 }), timeoutParam],
+      responses: { '200': json(ref('JournalPage')), ...waitProblems, ...common },
+    },
+  },
+  '/__admin/requests/verify': {
+    post: {
+      operationId: 'verifyRequests',
+      summary:
+        'Verify the journal: how many entries match (count exactly/atLeast/atMost, or never), or that operations or GetStatus answers came in an order (sequence). Always 200: pass says whether it held, message says what was expected and what was seen, in order',
+      requestBody: body('VerifyRequest'),
+      responses: { '200': json(ref('VerifyResult')), ...common },
+    },
+  },
   '/__admin/requests/count': {
     get: { operationId: 'countRequests', summary: 'How many journal entries match', parameters: journalFilters, responses: { '200': json({ type: 'object', required: ['count'], properties: { count: { type: 'integer' } } }), ...common } },
+  },
+  '/__admin/requests/{seq}': {
+    get: {
+      operationId: 'explainRequest',
+      summary: 'One journal entry, with how every rule fared against it: fired, matched but did not act (and why), or the first condition that failed with the expected and the actual value',
+      parameters: [{ name: 'seq', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+      responses: { '200': json(ref('JournalEntryDetail')), '404': problem('No such entry (never journaled, or dropped)'), ...common },
+    },
   },
   '/__admin/reset': {
     post: {

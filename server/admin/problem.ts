@@ -8,6 +8,8 @@ export class Problem extends Error {
     readonly title: string,
     detail: string,
     readonly pointer?: string,
+    /** Extension members (RFC 9457 section 3.2), e.g. the batch a timed-out wait found. */
+    readonly extra?: Record<string, unknown>,
   ) {
     super(detail);
   }
@@ -17,6 +19,7 @@ export const badRequest = (detail: string, pointer?: string) => new Problem(400,
 export const notFound = (detail: string) => new Problem(404, 'Not Found', detail);
 
 export function sendProblem(res: Response, p: Problem): void {
+  if (p.status === 503) res.setHeader('Retry-After', '1');
   res
     .status(p.status)
     .type('application/problem+json')
@@ -27,6 +30,7 @@ export function sendProblem(res: Response, p: Problem): void {
         status: p.status,
         detail: p.message,
         ...(p.pointer !== undefined ? { pointer: p.pointer } : {}),
+        ...p.extra,
       }),
     );
 }
@@ -39,6 +43,8 @@ const BY_KIND: Record<ErrorKind, { status: number; title: string }> = {
   limit: { status: 409, title: 'Conflict' },
   // The database volume is full: nothing was written; retry once space is freed.
   storeFull: { status: 507, title: 'Insufficient Storage' },
+  // A capacity that frees up again (open waits end): worth a retry.
+  busy: { status: 503, title: 'Service Unavailable' },
 };
 
 /** Maps the core's typed errors (and body-parser's) to problems; anything else is a logged 500. */

@@ -2,8 +2,9 @@
 // call the control facade, answer its JSON (or a problem, mapped in problem.ts).
 import crypto from 'node:crypto';
 import express, { NextFunction, Request, Response, Router } from 'express';
-import { isStatus } from '../batches/model';
+import { OPERATIONS, PROTOCOLS, Status, isStatus } from '../batches/model';
 import { MockControl, World } from '../control/facade';
+import type { WaitEnd } from '../control/waiters';
 import { NAMESPACE_HEADER } from '../http/namespaces';
 import { validate } from '../schemas/validate';
 import { openApiDocument } from './openapi';
@@ -14,6 +15,8 @@ export interface AdminOptions {
   adminToken: string | null;
   corsOrigin: string | null;
   onUnexpected: (err: unknown) => void;
+  /** One line per admin call: method, route, path, namespace, status, duration. */
+  log?: (fields: Record<string, unknown>) => void;
 }
 
 const ID = /^[0-9]{1,19}$/;
@@ -62,6 +65,63 @@ function jsonBody(req: Request, optional = false): unknown {
   return req.body;
 }
 
+/** A wait's timeout when the call names none (at most WAIT_TIMEOUT_MAX_MS). */
+const DEFAULT_WAIT_MS = 30_000;
+
+function timeoutParam(q: Record<string, string>, maxMs: number): number {
+  const raw = q['timeoutMs'];
+  if (raw === undefined) return Math.min(DEFAULT_WAIT_MS, maxMs);
+  if (!/^\d{1,15}$/.test(raw) || Number(raw) > maxMs) throw badRequest(`?timeoutMs: must be an integer from 0 to ${maxMs} (WAIT_TIMEOUT_MAX_MS)`, '?timeoutMs');
+  return Number(raw);
+}
+
+/** `Completed,Failed`: statuses a batch can be in (NotFound is none). */
+function statusList(raw: string | undefined): Status[] {
+  if (raw === undefined || raw === '') throw badRequest('?status: name the statuses to wait for, comma-separated (e.g. status=Completed,Failed)', '?status');
+  const list = raw.split(',').map((s) => s.trim());
+  for (const s of list) {
+    if (!isStatus(s) || s === 'NotFound') throw badRequest(`?status: '${s}' is not a status a batch can be in (Queued, ProcessingInput, WaitingForOutput, Completed, Aborted, Failed)`, '?status');
+  }
+  return list as Status[];
+}
+
+/**
+ * Runs a long poll for an admin call: the wait is cancelled when the client goes away (its
+ * waiter is freed at once), and its end becomes the answer.
+ */
+async function longPoll<T>(res: Response, wait: (signal: AbortSignal) => Promise<WaitEnd<T>>, onTimeout: (end: WaitEnd<T> & { kind: 'timeout' }) => Problem): Promise<void> {
+  const gone = new AbortController();
+  const onClose = () => gone.abort();
+  res.on('close', onClose);
+  let end: WaitEnd<T>;
+  try {
+    end = await wait(gone.signal);
+  } finally {
+    res.off('close', onClose);
+  }
+  switch (end.kind) {
+    case 'done':
+      res.json(end.value);
+      return;
+    case 'timeout':
+      throw onTimeout(end);
+    case 'gone':
+      throw new Problem(404, 'Not Found', end.reason);
+    case 'closed':
+      // The connection would otherwise stay open (keep-alive) and hold up the shutdown.
+      res.setHeader('Connection', 'close');
+      throw new Problem(503, 'Service Unavailable', 'the mock is shutting down');
+    case 'cancelled':
+      return; // nobody to answer
+  }
+}
+
+const describeQuery = (q: Record<string, unknown>) =>
+  Object.entries(q)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${k === 'sinceMs' ? new Date(v as number).toISOString() : String(v)}`)
+    .join(' ') || 'any';
+
 function tokenMatches(given: string, expected: string): boolean {
   // Hashing first makes both sides equal length, so the comparison time says nothing about the token.
   const a = crypto.createHash('sha256').update(given).digest();
@@ -109,6 +169,13 @@ export function createAdminRouter(opts: AdminOptions): Router {
     res.status(h.status === 'ok' ? 200 : 503).json(h);
   });
 
+  // Spans every namespace (each series has a namespace label): the namespace a call names does not matter.
+  router.get('/metrics', async (req, res) => {
+    query(req, []);
+    const { contentType, body } = await control.metrics();
+    res.status(200).type(contentType).send(body);
+  });
+
   router.get('/openapi.json', (req, res) => {
     query(req, []);
     res.json(openApiDocument());
@@ -144,6 +211,25 @@ export function createAdminRouter(opts: AdminOptions): Router {
     const id = parseId(req.params['id'] as string, '/id');
     const body = validate('BatchPatch', jsonBody(req));
     res.json(scope(req).forceBatch(id, body.status, body.errorCode));
+  });
+
+  router.get('/batches/:id/wait', async (req, res) => {
+    const q = query(req, ['status', 'timeoutMs']);
+    const id = parseId(req.params['id'] as string, '/id');
+    const statuses = statusList(q['status']);
+    const timeoutMs = timeoutParam(q, control.waiterBudget.maxTimeoutMs);
+    await longPoll(
+      res,
+      (signal) => scope(req).waitForStatus(id, statuses, timeoutMs, signal),
+      (end) =>
+        new Problem(
+          408,
+          'Request Timeout',
+          `batch ${id} is ${end.value.status} (${end.value.errorCode}, since ${end.value.since}), not ${statuses.join(' or ')}, after waiting ${end.waitedMs} ms`,
+          undefined,
+          { batch: end.value, waitedMs: end.waitedMs },
+        ),
+    );
   });
 
   router.delete('/batches/:id', (req, res) => {
@@ -193,25 +279,63 @@ export function createAdminRouter(opts: AdminOptions): Router {
   });
 
   // --- request journal
-  const journalQuery = (req: Request) => {
-    const q = query(req, ['operation', 'batchId', 'since', 'rule', 'protocol', 'limit']);
-    return {
-      operation: q['operation'],
-      batchId: q['batchId'] === undefined ? undefined : parseId(q['batchId'], '?batchId').toString(),
-      sinceMs: timeParam(q, 'since'),
-      rule: q['rule'],
-      protocol: q['protocol'],
-      limit: q['limit'] === undefined ? undefined : intParam(q, 'limit', 1, 1_000_000, 0),
-    };
+  const FILTERS = ['operation', 'batchId', 'since', 'rule', 'protocol'];
+  /** A filter value that no entry can have is a mistake to report, not a wait that never ends. */
+  const oneOfParam = (q: Record<string, string>, name: string, allowed: readonly string[]): string | undefined => {
+    const v = q[name];
+    if (v !== undefined && !allowed.includes(v)) throw badRequest(`?${name}: '${v}' is not one of ${allowed.join(', ')}`, `?${name}`);
+    return v;
   };
+  const filterOf = (q: Record<string, string>) => ({
+    operation: oneOfParam(q, 'operation', OPERATIONS),
+    batchId: q['batchId'] === undefined ? undefined : parseId(q['batchId'], '?batchId').toString(),
+    sinceMs: timeParam(q, 'since'),
+    rule: q['rule'],
+    protocol: oneOfParam(q, 'protocol', PROTOCOLS),
+  });
+  const journalQuery = (req: Request) => {
+    const q = query(req, [...FILTERS, 'limit']);
+    return { ...filterOf(q), limit: q['limit'] === undefined ? undefined : intParam(q, 'limit', 1, 1_000_000, 0) };
+  };
+
+  router.get('/requests/wait', async (req, res) => {
+    const q = query(req, [...FILTERS, 'count', 'timeoutMs']);
+    const filter = filterOf(q);
+    const count = intParam(q, 'count', 1, 1_000_000, 1);
+    const timeoutMs = timeoutParam(q, control.waiterBudget.maxTimeoutMs);
+    await longPoll(
+      res,
+      (signal) => scope(req).waitForRequests(filter, count, timeoutMs, signal),
+      (end) =>
+        new Problem(
+          408,
+          'Request Timeout',
+          `${end.value.items.length} of ${count} requests matching ${describeQuery(filter)} after waiting ${end.waitedMs} ms`,
+          undefined,
+          { count: end.value.items.length, items: end.value.items, waitedMs: end.waitedMs },
+        ),
+    );
+  });
 
   router.get('/requests', (req, res) => {
     res.json(scope(req).requests(journalQuery(req)));
   });
 
+  router.post('/requests/verify', (req, res) => {
+    query(req, []);
+    res.json(scope(req).verify(validate('VerifyRequest', jsonBody(req))));
+  });
+
   router.get('/requests/count', (req, res) => {
     const { limit: _limit, ...q } = journalQuery(req);
     res.json({ count: scope(req).countRequests(q) });
+  });
+
+  router.get('/requests/:seq', (req, res) => {
+    query(req, []);
+    const raw = req.params['seq'] as string;
+    if (!/^[1-9][0-9]{0,14}$/.test(raw)) throw badRequest(`/seq: '${raw}' is not a journal entry's seq`, '/seq');
+    res.json(scope(req).explain(Number(raw)));
   });
 
   router.delete('/requests', (req, res) => {

@@ -24,6 +24,10 @@ export class ControllableClock implements Clock {
     return this.frozenAt ?? this.realNow() + this.offsetMs;
   }
 
+  get frozen(): boolean {
+    return this.frozenAt !== null;
+  }
+
   freeze(): void {
     if (this.frozenAt === null) this.frozenAt = this.now();
   }

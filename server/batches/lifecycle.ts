@@ -71,3 +71,17 @@ export function statusAt(batch: Timed, now: number): StatusView {
   const all = timeline(batch, now);
   return all[all.length - 1]!;
 }
+
+/**
+ * The moment after `now` at which the batch's status next changes on its own, or null when it never
+ * will (terminal, held in a stage, or stopped by its outcome). Pure, like the rest: a waiter sets
+ * one timer for this moment instead of polling.
+ */
+export function nextTransitionAt(batch: Timed, now: number): number | null {
+  const current = statusAt(batch, now);
+  // Before the batch's own start (a clock set back) its first status reads as current already.
+  for (const t of timeline(batch, Infinity)) {
+    if (t.since > now && (t.status !== current.status || t.errorCode !== current.errorCode)) return t.since;
+  }
+  return null;
+}

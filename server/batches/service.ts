@@ -31,6 +31,13 @@ export interface StatusResult {
   externalContext: string | null;
 }
 
+/** A change to a namespace's batches, as BatchService reports it (the control core makes events of it). */
+export type BatchChange =
+  | { kind: 'created'; id: bigint; source: string }
+  | { kind: 'forced'; id: bigint; status: Status; errorCode: ErrorCode }
+  | { kind: 'deleted'; id: bigint }
+  | { kind: 'cleared' };
+
 export interface BatchDetails {
   batch: StoredBatch;
   current: StatusView;
@@ -45,6 +52,9 @@ const rank = (s: Status): number => (isStage(s) ? STAGES.indexOf(s) : isTerminal
  * here, a batch that does not exist (ids are unique across namespaces, so none is ever shadowed).
  */
 export class BatchService {
+  /** Told of every change made through this service (not of the clock's doing: that is derived). */
+  onChange: ((change: BatchChange) => void) | null = null;
+
   constructor(
     private readonly store: BatchStore,
     private readonly clock: Clock,
@@ -80,11 +90,14 @@ export class BatchService {
     const facts = { createdAt, request, metadata, plan: this.planFor(request, effects), anchor: seed.anchor ?? null };
     const past = timeline(facts, Math.max(now, createdAt));
     const current = past[past.length - 1]!;
-    return this.store.transaction(() => {
+    const source = seed.source ?? 'FileBatch';
+    const id = this.store.transaction(() => {
       const id = this.store.insert({ ...facts, id: seed.id, namespace: this.namespace }, current);
-      for (const t of past) this.store.addHistory(id, { ...t, at: t.since, recordedAt: now, source: seed.source ?? 'FileBatch' });
+      for (const t of past) this.store.addHistory(id, { ...t, at: t.since, recordedAt: now, source });
       return id;
     });
+    this.onChange?.({ kind: 'created', id, source });
+    return id;
   }
 
   /** GetStatus: unknown (or absent) ids are NotFound with NoError, as the vendor documents. */
@@ -93,6 +106,16 @@ export class BatchService {
     if (!facts || facts.namespace !== this.namespace) return { found: false, status: 'NotFound', errorCode: 'NoError', externalContext: null };
     const current = this.observe(facts);
     return { found: true, status: current.status, errorCode: current.errorCode, externalContext: facts.externalContext };
+  }
+
+  /**
+   * What a waiter needs: the facts that decide the batch's status and its status now (recording
+   * transitions, as any read does); null when the batch is not, or no longer, in this namespace.
+   */
+  watch(id: bigint): { facts: Timed; current: StatusView } | null {
+    const batch = this.store.get(id);
+    if (!batch || batch.namespace !== this.namespace) return null;
+    return { facts: batch, current: this.observe(batch) };
   }
 
   details(id: bigint): BatchDetails {
@@ -118,11 +141,14 @@ export class BatchService {
       this.store.setAnchor(id, { status, errorCode, at: now });
       this.store.addHistory(id, { status, errorCode, at: now, recordedAt: now, source: 'admin' });
     });
+    this.onChange?.({ kind: 'forced', id, status, errorCode });
     return this.details(id);
   }
 
   delete(id: bigint): boolean {
-    return this.store.delete(id, this.namespace);
+    const deleted = this.store.delete(id, this.namespace);
+    if (deleted) this.onChange?.({ kind: 'deleted', id });
+    return deleted;
   }
 
   /** Whether the id is taken, in this or any other namespace. */
@@ -143,6 +169,7 @@ export class BatchService {
 
   deleteAll(): void {
     this.store.deleteAll(this.namespace);
+    this.onChange?.({ kind: 'cleared' });
   }
 
   count(): number {

@@ -2,6 +2,7 @@
 // protocol-neutral terms: the request as understood, what the scripted rules decided, and how the
 // exchange ended. The ASMX adapter fills these in; the journal, the log and delivery read them.
 import type { ActivityMetadata, BatchEffects, FileBatchRequest, Operation, Protocol } from '../batches/model';
+import type { RuleCheck, RuleFacts } from '../rules/engine';
 import type { TransportFault } from '../rules/model';
 
 /** What one request to the service was, for rules, the journal and the log. */
@@ -38,6 +39,8 @@ export interface Decision {
   refuse?: Refusal;
   delivery?: ScriptedDelivery;
   ruleIds: string[];
+  /** When rules were tried: how each fared and the facts they saw, to explain near misses on request. */
+  explain?: { checks: RuleCheck[]; facts: RuleFacts };
 }
 
 /** A request and how it ended: recorded in the journal and the log, then delivered. */
@@ -47,6 +50,8 @@ export interface Exchange extends ServiceRequest {
   decision: Decision | null;
   /** The batch status reported (GetStatus) or created with (FileBatch). */
   resultStatus: string | null;
+  /** With a status GetStatus reported: its ErrorCode (null otherwise). */
+  resultErrorCode: string | null;
   /** Why a request was refused, when it was. */
   error: string | null;
   /** How long the mock took to decide the answer, in ms. */

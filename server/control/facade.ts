@@ -10,6 +10,7 @@ import { BatchStore } from '../batches/store';
 import {
   ConflictError,
   DuplicateNamespaceError,
+  MetricsOffError,
   NamespaceLimitError,
   NamespaceNameError,
   NamespaceNotFoundError,
@@ -19,8 +20,12 @@ import {
 import { META_KEYS } from '../rules/engine';
 import type { Fixture, Health, NamespaceInput, NamespaceJson, NamespaceList, NamespaceMatch, ResetResult } from '../schemas/types';
 import { Exchange, ServiceRequest } from './exchange';
+import { EventStream } from './events';
 import { EMPTY_FIXTURES, FixtureSet, addFixture, checkRules } from './fixtures';
 import { Journal, JournalBudget } from './journal';
+import { Meter } from './metrics';
+import type { Exposition, MeteredWorld } from './prometheus';
+import { WaiterBudget } from './waiters';
 import { World } from './world';
 
 export type { BatchListQuery } from './world';
@@ -42,6 +47,14 @@ export interface ControlOptions {
   namespaceIdleMs: number;
   /** The service description's state for health: 'loaded', or why not. */
   describeWsdl: () => Promise<string>;
+  /** Open long-poll waits, all namespaces together (MAX_WAITERS). */
+  maxWaiters: number;
+  /** The longest a wait may be asked to last (WAIT_TIMEOUT_MAX_MS). */
+  waitTimeoutMaxMs: number;
+  /** Count requests, batches, rules and faults per namespace for /__admin/metrics (METRICS). */
+  metrics: boolean;
+  /** An event listener that threw (the call that emitted goes on). */
+  onError?: (err: unknown) => void;
   /** Real time; tests may pass their own. */
   now?: () => number;
 }
@@ -66,12 +79,19 @@ export class MockControl {
   private readonly sweeper: NodeJS.Timeout | null = null;
   /** The namespace of every request and admin call that names none. */
   readonly defaultWorld: World;
+  /** Every namespace's events (each carries its namespace). */
+  readonly events: EventStream;
+  readonly waiterBudget: WaiterBudget;
+  /** The Prometheus page, built (prom-client loaded) on the first scrape. */
+  private exposition: Exposition | null = null;
 
   constructor(private readonly options: ControlOptions) {
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
     this.journalBudget = new JournalBudget(options.journalLimit);
+    this.events = new EventStream(null, options.onError);
+    this.waiterBudget = new WaiterBudget(options.maxWaiters, options.waitTimeoutMaxMs);
     this.defaultWorld = this.build(DEFAULT_NAMESPACE, { match: null, fixture: null }, this.startedAt);
     // Namespaces outlive restarts: their definitions and batches are stored (rules, clock and
     // journal live in memory, as the default namespace's do).
@@ -208,13 +228,32 @@ export class MockControl {
       uptimeMs: this.now() - this.startedAt,
       clock: this.defaultWorld.clockState(),
       journal: this.defaultWorld.journalStats(),
+      waiters: { open: this.waiterBudget.open, limit: this.waiterBudget.limit },
       fixtures: this.defaultWorld.fixtureFiles,
     };
   }
 
-  /** Stops the idle sweeper (the app is closing). */
+  /** The Prometheus text exposition of every namespace's metrics and the process's. */
+  async metrics(): Promise<{ contentType: string; body: string }> {
+    if (!this.options.metrics) throw new MetricsOffError();
+    if (!this.exposition) {
+      const { createExposition } = require('./prometheus') as typeof import('./prometheus');
+      this.exposition = createExposition({
+        meteredWorlds: () => [...this.worlds.values()].flatMap((w): MeteredWorld[] => {
+          if (!w.meter) return [];
+          const journal = w.journal;
+          return [{ name: w.name, meter: w.meter, journalSize: journal.size, journalDropped: journal.droppedTotal, rules: w.ruleCount, waiters: w.waiterCounts() }];
+        }),
+        batchesByNamespace: () => this.store.countByNamespace(),
+      });
+    }
+    return { contentType: this.exposition.contentType, body: await this.exposition.render() };
+  }
+
+  /** Stops the idle sweeper and ends every open wait (the app is closing). */
   close(): void {
     if (this.sweeper) clearInterval(this.sweeper);
+    for (const world of this.worlds.values()) world.endWaits({ kind: 'closed' });
   }
 
   /** Drops namespaces unused for NAMESPACE_IDLE_MS. A namespace in use has been used recently, so it stays. */
@@ -297,10 +336,16 @@ export class MockControl {
       },
       match: definition.match,
       createdAt,
+      events: new EventStream(this.events, this.options.onError),
+      waiterBudget: this.waiterBudget,
+      meter: this.options.metrics ? new Meter() : null,
     });
   }
 
   private drop(name: string): void {
+    const world = this.worlds.get(name);
+    if (world?.events.has('namespaceDropped')) world.events.emit({ type: 'namespaceDropped', namespace: name });
+    world?.endWaits({ kind: 'gone', reason: `namespace ${name} was dropped while waiting` });
     this.store.dropNamespace(name);
     this.worlds.delete(name);
     const journal = this.journals.get(name);

@@ -4,6 +4,7 @@
 // over its fair share drops its oldest, else the fullest one does, so a busy namespace cannot
 // empty a quiet one's.
 import { ActivityMetadata } from '../batches/model';
+import type { RuleCheck, RuleFacts } from '../rules/engine';
 import type { JournalEntry } from '../schemas/types';
 
 export type { JournalEntry };
@@ -20,7 +21,23 @@ export interface JournalQuery {
 
 /** What the ring holds: the header as a JSON string, so an entry owns a small flat string instead
  * of parsed values that would keep the whole request body alive (V8 shares substrings). */
-type Stored = Omit<JournalEntry, 'seq' | 'time' | 'metadata'> & { seq: number; metadataJson: string | null };
+type Stored = Omit<JournalEntry, 'seq' | 'time' | 'metadata'> & {
+  seq: number;
+  metadataJson: string | null;
+  /** How each rule fared (null: no rule was tried); the facts they saw, flattened like the header. */
+  checks: RuleCheck[] | null;
+  factsJson: string | null;
+};
+
+/** What a journal entry keeps to explain its rules: rendered only when asked for. */
+export interface Explained {
+  seq: number;
+  timeMs: number;
+  operation: JournalEntry['operation'];
+  batchId: string | null;
+  checks: RuleCheck[];
+  facts: () => RuleFacts;
+}
 
 /** The entries every journal may hold together, and the journals sharing them. */
 export class JournalBudget {
@@ -69,6 +86,8 @@ export class Journal {
   private start = 0;
   private seq = 0;
   private dropped = 0;
+  /** Entries dropped since the journal opened (a clear does not reset it): the metrics' counter. */
+  droppedTotal = 0;
 
   constructor(private readonly budget: JournalBudget) {}
 
@@ -76,9 +95,9 @@ export class Journal {
     return this.entries.length - this.start;
   }
 
-  /** `time` is derived from timeMs when read, so recording stays cheap on the hot path. */
-  add(entry: Omit<JournalEntry, 'seq' | 'time'>): void {
-    if (this.budget.limit === 0) return;
+  /** `time` is derived from timeMs when read, so recording stays cheap on the hot path. Returns the entry's seq (0: not kept). */
+  add(entry: Omit<JournalEntry, 'seq' | 'time'>, explain?: { checks: RuleCheck[]; facts: RuleFacts }): number {
+    if (this.budget.limit === 0) return 0;
     // An explicit literal (no rest/spread): every entry gets the same compact hidden class.
     const e: Stored = {
       seq: ++this.seq,
@@ -95,9 +114,12 @@ export class Journal {
       ruleIds: entry.ruleIds,
       transportFault: entry.transportFault,
       durationMs: entry.durationMs,
+      checks: explain ? explain.checks : null,
+      factsJson: explain ? JSON.stringify(explain.facts) : null,
     };
     this.entries.push(e);
     this.budget.added(this);
+    return e.seq;
   }
 
   /** Drops the oldest entry (the budget is spent). */
@@ -105,6 +127,7 @@ export class Journal {
     if (this.size === 0) return;
     this.entries[this.start++] = undefined;
     this.dropped++;
+    this.droppedTotal++;
     this.budget.removed(1, this.size);
     // Compact now and then: amortised O(1), and dropped entries do not linger.
     if (this.start >= 1024 && this.start * 2 >= this.entries.length) {
@@ -126,15 +149,56 @@ export class Journal {
     return true;
   }
 
+  private static view(e: Stored): JournalEntry {
+    const { metadataJson, checks: _checks, factsJson: _facts, ...rest } = e;
+    return { ...rest, time: new Date(e.timeMs).toISOString(), metadata: metadataJson === null ? null : (JSON.parse(metadataJson) as ActivityMetadata) };
+  }
+
+  private static explained(e: Stored): Explained | null {
+    if (e.checks === null) return null;
+    const json = e.factsJson!;
+    return { seq: e.seq, timeMs: e.timeMs, operation: e.operation, batchId: e.batchId, checks: e.checks, facts: () => JSON.parse(json) as RuleFacts };
+  }
+
+  /** The rule checks kept with entry `seq` (null: no rule was tried; undefined: no such entry). */
+  explanation(seq: number): Explained | null | undefined {
+    const e = this.entryAt(seq);
+    return e && Journal.explained(e);
+  }
+
+  /** Entries that tried rules, newest first (a rule's near misses are the latest of these). */
+  *explainedNewestFirst(): Generator<Explained> {
+    for (let i = this.entries.length - 1; i >= this.start; i--) {
+      const x = Journal.explained(this.entries[i]!);
+      if (x) yield x;
+    }
+  }
+
   /** Oldest first; `limit` keeps the newest N of the matches. */
   query(q: JournalQuery = {}): JournalEntry[] {
     const out: JournalEntry[] = [];
-    for (const e of this.stored()) {
-      if (!Journal.matches(e, q)) continue;
-      const { metadataJson, ...rest } = e;
-      out.push({ ...rest, time: new Date(e.timeMs).toISOString(), metadata: metadataJson === null ? null : (JSON.parse(metadataJson) as ActivityMetadata) });
-    }
+    for (const e of this.stored()) if (Journal.matches(e, q)) out.push(Journal.view(e));
     return q.limit !== undefined && out.length > q.limit ? out.slice(out.length - q.limit) : out;
+  }
+
+  /** The entry journaled under `seq`, while it is kept. */
+  get(seq: number): JournalEntry | undefined {
+    const e = this.entryAt(seq);
+    return e && Journal.view(e);
+  }
+
+  /** Whether the newest entry matches (a waiter counts entries as they come). */
+  newestMatches(q: JournalQuery): boolean {
+    const e = this.size > 0 ? this.entries[this.entries.length - 1] : undefined;
+    return e !== undefined && Journal.matches(e, q);
+  }
+
+  /** Entries hold consecutive seqs, oldest first: the one wanted is found by its distance from the first. */
+  private entryAt(seq: number): Stored | undefined {
+    if (this.size === 0 || !Number.isInteger(seq)) return undefined;
+    const first = this.entries[this.start]!.seq;
+    const i = this.start + (seq - first);
+    return i >= this.start && i < this.entries.length ? this.entries[i] : undefined;
   }
 
   countMatching(q: JournalQuery = {}): number {

@@ -4,26 +4,43 @@
 import { ClockState, ControllableClock } from '../batches/clock';
 import { ActivityMetadata, Anchor, BatchEffects, ErrorCode, Status, isTerminal } from '../batches/model';
 import { BatchPolicy, BatchService } from '../batches/service';
-import { BatchNotFoundError, RuleNotFoundError, SeedError, ValidationError } from '../errors';
-import { META_KEYS, RuleBook, RuleFacts } from '../rules/engine';
+import { BatchNotFoundError, JournalEntryNotFoundError, RuleNotFoundError, SeedError, ValidationError } from '../errors';
+import { FIRED, META_KEYS, RuleBook, RuleFacts, matchedCheck } from '../rules/engine';
 import type {
   BatchJson,
   BatchPage,
   BatchSeed,
   ClockCommand,
+  JournalEntryDetail,
   JournalPage,
   NamespaceJson,
+  RequestMatch,
+  VerifyRequest,
+  VerifyResult,
   NamespaceMatch,
   ResetResult,
   Rule,
   RuleInput,
 } from '../schemas/types';
+import { EventStream } from './events';
+import { explainEntry, nearMisses } from './explain';
 import { Decision, Exchange, ServiceRequest } from './exchange';
 import { FixtureSet } from './fixtures';
 import { Journal, JournalQuery } from './journal';
+import type { Meter } from './metrics';
+import { verify } from './verify';
 import { batchToJson, detailsToJson, fileRefFromJson, metadataFromJson } from './views';
+import { WaitEnd, WaiterBudget, Waiters } from './waiters';
 
 const NO_DECISION: Decision = Object.freeze({ ruleIds: Object.freeze([]) as unknown as string[] });
+
+/** `matching operation=GetStatus batchId=1001`, or `in the journal` when nothing is filtered. */
+export function describeMatch(m: RequestMatch): string {
+  const parts = Object.entries(m)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${String(v)}`);
+  return parts.length ? `matching ${parts.join(' ')}` : 'in the journal';
+}
 
 export interface BatchListQuery {
   status?: Status;
@@ -48,6 +65,12 @@ export interface WorldOptions {
   /** How requests that name no namespace may still select this one. */
   match: NamespaceMatch | null;
   createdAt: number;
+  /** This world's event stream (it forwards to the MockControl's). */
+  events: EventStream;
+  /** MAX_WAITERS and WAIT_TIMEOUT_MAX_MS, shared by every world. */
+  waiterBudget: WaiterBudget;
+  /** This world's metrics (null: METRICS=false). */
+  meter: Meter | null;
 }
 
 /** The virtual clock's range: .NET DateTime's (years 0001 to 9999). */
@@ -67,8 +90,13 @@ export class World {
   readonly batches: BatchService;
   /** This world's virtual clock (freeze, advance, set, resume apply to it alone). */
   readonly clock: ControllableClock;
-  private readonly journal: Journal;
+  /** What happens here, as events (batches, requests, rules, clock, reset). */
+  readonly events: EventStream;
+  readonly journal: Journal;
   private readonly rules: RuleBook;
+  private readonly waiters: Waiters;
+  /** What the metrics count here (null: metrics are off). */
+  readonly meter: Meter | null;
   private fixtures: FixtureSet;
   private knownProfiles: Set<string> | null = null;
 
@@ -80,7 +108,30 @@ export class World {
     this.batches = options.batches;
     this.clock = options.clock;
     this.journal = options.journal;
+    this.events = options.events;
     this.rules = new RuleBook(() => this.clock.now());
+    this.waiters = new Waiters(this, options.waiterBudget);
+    this.meter = options.meter;
+    this.batches.onChange = (change) => {
+      const { events, name: namespace } = this;
+      switch (change.kind) {
+        case 'created':
+          this.meter?.batchCreated(change.source);
+          if (events.has('batchCreated')) events.emit({ type: 'batchCreated', namespace, batchId: change.id.toString(), source: change.source });
+          break;
+        case 'forced':
+          if (events.has('batchForced')) {
+            events.emit({ type: 'batchForced', namespace, batchId: change.id.toString(), status: change.status, errorCode: change.errorCode });
+          }
+          break;
+        case 'deleted':
+          if (events.has('batchDeleted')) events.emit({ type: 'batchDeleted', namespace, batchId: change.id.toString() });
+          break;
+        case 'cleared':
+          if (events.has('batchesCleared')) events.emit({ type: 'batchesCleared', namespace });
+          break;
+      }
+    };
     this.fixtures = options.loadFixtures();
     this.applyFixtures({ batches: true });
   }
@@ -110,11 +161,14 @@ export class World {
       };
     }
     const verdict = facts ? this.rules.evaluate(facts) : null;
+    if (verdict && this.meter) for (const c of verdict.checks) if (matchedCheck(c)) this.meter.rule(c.rule.id, c.code === FIRED);
+    if (verdict?.ruleIds.length && this.events.has('ruleFired')) this.events.emit({ type: 'ruleFired', namespace: this.name, ruleIds: verdict.ruleIds });
     const effects: BatchEffects = { ...verdict?.effects };
     if (op === 'FileBatch' && this.knownProfiles && !this.knownProfiles.has(request!.OCRProfile) && !effects.outcome) {
       effects.outcome = { status: 'Failed', errorCode: 'RobotProfileNotFound', at: 'ProcessingInput' };
     }
     const decision: Decision = { effects, ruleIds: verdict?.ruleIds ?? [] };
+    if (verdict) decision.explain = { checks: verdict.checks, facts: facts! };
     const fault = verdict?.fault;
     if (fault?.type === 'soapFault') decision.refuse = { kind: 'soapFault', code: fault.code ?? 'Server', message: fault.message };
     else if (fault?.type === 'httpStatus') {
@@ -131,7 +185,7 @@ export class World {
 
   /** Journals a finished exchange; `method` and `path` are the HTTP request line's. */
   record(ex: Exchange, method: string, path: string): void {
-    this.journal.add({
+    const seq = this.journal.add({
       timeMs: this.clock.now(),
       method,
       path,
@@ -145,7 +199,9 @@ export class World {
       ruleIds: ex.decision?.ruleIds ?? [],
       transportFault: ex.decision?.delivery?.fault.type ?? null,
       durationMs: ex.durationMs,
-    });
+    }, ex.decision?.explain);
+    if (this.meter !== null) this.meter.observe(ex);
+    if (seq !== 0 && this.events.has('requestJournaled')) this.events.emit({ type: 'requestJournaled', namespace: this.name, seq });
   }
 
   /** Whether a request that names no namespace selects this one by its content. */
@@ -237,26 +293,39 @@ export class World {
 
   // --- rules
 
+  get ruleCount(): number {
+    return this.rules.size;
+  }
+
   listRules(): Rule[] {
     return this.rules.list();
   }
 
   addRule(input: RuleInput, source = 'api'): Rule {
-    return this.rules.add(input, source);
+    const rule = this.rules.add(input, source);
+    this.rulesChanged();
+    return rule;
   }
 
+  private rulesChanged(): void {
+    if (this.events.has('rulesChanged')) this.events.emit({ type: 'rulesChanged', namespace: this.name });
+  }
+
+  /** One rule, with its latest near misses (journaled requests it did not act on, and why). */
   getRule(id: string): Rule {
     const rule = this.rules.get(id);
     if (!rule) throw new RuleNotFoundError(id);
-    return rule;
+    return { ...rule, nearMisses: nearMisses(this.journal, rule) };
   }
 
   deleteRule(id: string): void {
     if (!this.rules.delete(id)) throw new RuleNotFoundError(id);
+    this.rulesChanged();
   }
 
   clearRules(): void {
     this.rules.clear();
+    this.rulesChanged();
   }
 
   // --- clock
@@ -285,7 +354,12 @@ export class World {
     if (setTo !== undefined) this.clock.set(setTo);
     if (cmd.advanceMs) this.clock.advance(cmd.advanceMs);
     if (cmd.resume) this.clock.resume();
+    this.clockMoved();
     return this.clock.state();
+  }
+
+  private clockMoved(): void {
+    if (this.events.has('clockMoved')) this.events.emit({ type: 'clockMoved', namespace: this.name, clock: this.clock.state() });
   }
 
   // --- the request journal
@@ -294,12 +368,72 @@ export class World {
     return { items: this.journal.query(q), ...this.journal.stats() };
   }
 
+  /** Journal entry `seq` with how every rule fared against it. */
+  explain(seq: number): JournalEntryDetail {
+    const entry = this.journal.get(seq);
+    if (!entry) throw new JournalEntryNotFoundError(seq);
+    return explainEntry(entry, this.journal.explanation(seq) ?? null);
+  }
+
   countRequests(q: Omit<JournalQuery, 'limit'>): number {
     return this.journal.countMatching(q);
   }
 
+  /** Judges the journal's entries matching `spec.match` by a count, `never` or a sequence. */
+  verify(spec: VerifyRequest): VerifyResult {
+    const q = World.journalQuery(spec.match ?? {});
+    const where = describeMatch(spec.match ?? {});
+    return verify(spec, this.journal.query(q), where, () => ({ size: this.journal.size, newest: this.journal.query({ limit: 5 }).reverse() }));
+  }
+
+  /** The journal filters of a JSON match (RequestMatch). */
+  static journalQuery(m: RequestMatch): JournalQuery {
+    let sinceMs: number | undefined;
+    if (m.since !== undefined) {
+      sinceMs = typeof m.since === 'number' ? m.since : /^\d+$/.test(m.since) ? Number(m.since) : Date.parse(m.since);
+      if (!Number.isFinite(sinceMs)) throw new ValidationError(`/match/since: '${m.since}' is not an ISO time or epoch milliseconds`, '/match/since');
+    }
+    return { operation: m.operation, batchId: m.batchId, protocol: m.protocol, rule: m.rule, sinceMs };
+  }
+
   clearRequests(): void {
     this.journal.clear();
+    this.journalCleared();
+  }
+
+  private journalCleared(): void {
+    if (this.events.has('journalCleared')) this.events.emit({ type: 'journalCleared', namespace: this.name });
+  }
+
+  // --- waiting (long polls)
+
+  /**
+   * Waits until the batch's status is one of `statuses` (at once when it is), for at most
+   * `timeoutMs` of real time. An unknown batch is a BatchNotFoundError, not a wait.
+   */
+  waitForStatus(id: bigint, statuses: Status[], timeoutMs: number, signal?: AbortSignal): Promise<WaitEnd<BatchJson>> {
+    this.getBatch(id);
+    return this.waiters.forStatus(id, statuses, timeoutMs, (x) => this.getBatch(x), signal);
+  }
+
+  /** Waits until at least `count` journal entries match `q`; answers with all of them. */
+  waitForRequests(q: Omit<JournalQuery, 'limit'>, count: number, timeoutMs: number, signal?: AbortSignal): Promise<WaitEnd<JournalPage>> {
+    return this.waiters.forRequests(q, count, timeoutMs, () => this.requests(q), signal);
+  }
+
+  /** Open waits here, by kind. */
+  waiterCounts(): { batch: number; requests: number } {
+    return this.waiters.sizes();
+  }
+
+  /** For the waiters: a batch's timing facts and status now, or null when it is not here. */
+  batchState(id: bigint) {
+    return this.batches.watch(id);
+  }
+
+  /** Ends every open wait (the mock is closing, or this namespace is being dropped). */
+  endWaits(end: WaitEnd<never>): void {
+    this.waiters.endAll(end);
   }
 
   // --- reset, description
@@ -308,11 +442,14 @@ export class World {
   reset({ keepBatches = false } = {}): ResetResult {
     this.fixtures = this.options.loadFixtures();
     this.journal.clear();
+    this.journalCleared();
     if (!keepBatches) {
       this.clock.reset();
+      this.clockMoved();
       this.batches.deleteAll();
     }
     this.applyFixtures({ batches: !keepBatches });
+    if (this.events.has('reset')) this.events.emit({ type: 'reset', namespace: this.name, keepBatches });
     return { reset: true, namespace: this.name, keepBatches, fixtures: this.fixtures.files, clock: this.clock.state() };
   }
 
@@ -326,6 +463,7 @@ export class World {
       rules: this.rules.size,
       journal: this.journal.stats(),
       clock: this.clock.state(),
+      waiters: this.waiters.size,
     };
   }
 

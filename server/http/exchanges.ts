@@ -17,7 +17,7 @@ export interface ExchangeOptions {
   /** Turns one request into its exchange (reads the body, decides, runs the operation). */
   serve(req: IncomingMessage, target: RequestTarget, rest: string): Promise<Served>;
   record(ex: Exchange, method: string, path: string): void;
-  log(ex: Exchange): void;
+  log(ex: Exchange, method: string, path: string): void;
   delivery: Delivery;
   onError(res: ServerResponse, err: unknown): void;
 }
@@ -30,8 +30,10 @@ export function exchangeHandler(opts: ExchangeOptions): Handler {
       .serve(req, target, rest)
       .then((ex) => {
         ex.durationMs = Math.round((performance.now() - startedAt) * 1000) / 1000;
-        opts.record(ex, req.method ?? '', req.url ?? '');
-        opts.log(ex);
+        const method = req.method ?? '';
+        const path = req.url ?? '';
+        opts.record(ex, method, path);
+        opts.log(ex, method, path);
         delivery.deliver(res, ex.reply, ex.decision?.delivery, req.method === 'HEAD');
       })
       .catch((err: unknown) => opts.onError(res, err));

@@ -47,6 +47,8 @@ export interface ListenerOptions {
   maxConnections: number;
   requestTimeoutMs: number;
   headersTimeoutMs: number;
+  /** Told of every request no route serves (it is answered 404). */
+  onNotFound?: (method: string, path: string) => void;
 }
 
 export const notFound = (res: ServerResponse) => writeReply(res, plainText(404, 'The resource cannot be found.'));
@@ -79,6 +81,7 @@ export function createListener(opts: ListenerOptions): http.Server {
           if (rest !== null) return route.handle(req, res, target, rest);
         }
       }
+      opts.onNotFound?.(req.method ?? '', req.url ?? '');
       notFound(res);
     },
   );

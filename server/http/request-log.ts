@@ -1,7 +1,12 @@
 // The log line of one request to the service.
 import type { Exchange } from '../control/exchange';
 
-export function requestLine(ex: Exchange): Record<string, unknown> {
+/**
+ * A SOAP request's line names its protocol, operation and batch; any other request (the WSDL,
+ * disco, the help page, the HTTP GET/POST bindings, a refused request) names its method and path
+ * too, which is what tells them apart.
+ */
+export function requestLine(ex: Exchange, method: string, path: string): Record<string, unknown> {
   const line: Record<string, unknown> = {
     protocol: ex.protocol,
     operation: ex.operation,
@@ -14,5 +19,14 @@ export function requestLine(ex: Exchange): Record<string, unknown> {
   if (decision?.ruleIds.length) line['rules'] = decision.ruleIds;
   if (decision?.delivery) line['transportFault'] = decision.delivery.fault.type;
   if (ex.error) line['error'] = ex.error;
+  if (ex.protocol !== 'soap11' && ex.protocol !== 'soap12') {
+    line['method'] = method;
+    line['path'] = path;
+  }
   return line;
+}
+
+/** The line of a request no route serves (404). */
+export function notFoundLine(method: string, path: string): Record<string, unknown> {
+  return { method, path, http: 404 };
 }

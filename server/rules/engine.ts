@@ -3,6 +3,7 @@
 import { ActivityMetadata } from '../batches/model';
 import { DuplicateRuleError, RuleError } from '../errors';
 import { BatchEffects } from '../batches/model';
+import type { RuleExplanation } from '../schemas/types';
 import { Rule, RuleInput, RuleMatch, TransportFault, isBatchEffect } from './model';
 
 /** The request facts rules match on. */
@@ -24,6 +25,105 @@ export interface RuleVerdict {
   /** The rule whose fault applies, for its seeded draws (delay ranges). */
   faultRuleId: string | null;
   ruleIds: string[];
+  /** How every rule fared, in order: what a near-miss explanation is rendered from, when asked. */
+  checks: RuleCheck[];
+}
+
+/**
+ * How one rule fared against one request, as the matcher knew it (nothing is rendered here):
+ * `code` is FIRED; a match condition that failed (> 0; `n` the metadata field's index for
+ * METADATA); or why a matching rule did not act (< 0; `n` the count or rule it refers to).
+ */
+export interface RuleCheck {
+  rule: Rule;
+  code: number;
+  n: number | string;
+}
+
+export const FIRED = 0;
+
+/** Whether the rule matched the request (whether or not it then acted). */
+export const matchedCheck = (c: RuleCheck): boolean => c.code === FIRED || (c.code < 0 && c.code !== FAULT_TAKEN);
+// The match conditions, in the order they are tried.
+const OPERATION = 1;
+const PROTOCOL = 2;
+const BATCH_ID = 3;
+const SOAP_ACTION = 4;
+const OCR_PROFILE = 5;
+const PUT_MODEL = 6;
+const EXTERNAL_CONTEXT = 7;
+const FILE_NAME = 8;
+const METADATA = 9;
+const BATCH_EFFECT = 10;
+// A rule that matched but did not act.
+const AFTER = -1;
+const TIMES = -2;
+const PROBABILITY = -3;
+/** Not tried: an earlier rule's transport fault already answers the request (`n`: its id). */
+const FAULT_TAKEN = -4;
+
+const shown = (v: string | number | null | undefined) => (v === null || v === undefined ? null : String(v));
+
+/** Renders a check against the facts the rule saw (only when someone asks for it). */
+export function describeCheck(check: RuleCheck, facts: RuleFacts): RuleExplanation {
+  const { rule, code, n } = check;
+  const m = rule.match;
+  const view = (condition: string | null, expected: string | null, actual: string | null, text: string, matched = false): RuleExplanation => ({
+    rule: rule.id,
+    matched,
+    fired: false,
+    condition,
+    expected,
+    actual,
+    text,
+  });
+  const equal = (condition: string, want: string | number, have: string | null) =>
+    view(condition, String(want), have, `${condition}: expected ${want}, was ${have === null ? 'none' : have}`);
+  switch (code) {
+    case FIRED:
+      return { ...view(null, null, null, 'matched and fired', true), fired: true };
+    case OPERATION:
+      return equal('operation', m.operation!, facts.operation);
+    case PROTOCOL:
+      return equal('protocol', m.protocol!, facts.protocol);
+    case BATCH_ID:
+      return equal('batchId', m.batchId!, facts.batchId);
+    case SOAP_ACTION:
+      return equal('soapAction', m.soapAction!, facts.soapAction);
+    case OCR_PROFILE:
+      return equal('ocrProfile', m.ocrProfile!, facts.ocrProfile);
+    case PUT_MODEL:
+      return equal('putModel', m.putModel!, facts.putModel);
+    case EXTERNAL_CONTEXT: {
+      const want = `regex ${m.externalContext}`;
+      const have = facts.externalContext;
+      return view('externalContext', want, have, have === null ? `externalContext: ${want}: the request has no ExternalContext` : `externalContext: ${want} did not match ${have}`);
+    }
+    case FILE_NAME: {
+      const want = `glob ${m.fileName}`;
+      const have = facts.fileName;
+      return view('fileName', want, have, have === null ? `fileName: ${want}: the request has no InputFile/FileName` : `fileName: ${want} did not match ${have}`);
+    }
+    case METADATA: {
+      const [key, want] = Object.entries(m.metadata ?? {})[n as number] ?? ['?', '?'];
+      const have = shown(facts.metadata?.[META_KEYS[key]!]);
+      return view(`metadata.${key}`, String(want), have, `metadata.${key}: expected ${want}, was ${have === null ? 'absent' : have}`);
+    }
+    case BATCH_EFFECT: {
+      const effect = rule.outcome ? 'outcome' : rule.timings ? 'timings' : 'hold';
+      return view('operation', 'FileBatch', facts.operation, `operation: a batch effect (${effect}) acts on the batch FileBatch creates; this was ${facts.operation}`);
+    }
+    case AFTER:
+      return view('after', String(rule.after), String(n), `matched, but after: ${rule.after} skips the first ${rule.after} matches (this was match ${n})`, true);
+    case TIMES:
+      return view('times', String(rule.times), String(n), `matched, but times: ${rule.times} is used up (fired ${n} times)`, true);
+    case PROBABILITY:
+      return view('probability', String(rule.probability), null, `matched, but probability ${rule.probability} (seed ${rule.seed}) did not draw this one`, true);
+    case FAULT_TAKEN:
+      return view('order', null, String(n), `not tried: rule ${n}'s transport fault, earlier in the book, already answers this request`);
+    default:
+      return view(null, null, null, `unknown check ${code}`);
+  }
 }
 
 
@@ -110,25 +210,31 @@ function checkSemantics(input: RuleInput): void {
   }
 }
 
-function matches(c: Compiled, facts: RuleFacts): boolean {
+/** 0 when the rule matches, else the first condition that failed (for METADATA, `missed.n` says which field). */
+function mismatch(c: Compiled, facts: RuleFacts, missed: { n: number }): number {
   const m: RuleMatch = c.rule.match;
-  if (m.operation !== undefined && m.operation !== facts.operation) return false;
-  if (m.protocol !== undefined && m.protocol !== facts.protocol) return false;
-  if (m.batchId !== undefined && m.batchId !== facts.batchId) return false;
-  if (m.soapAction !== undefined && m.soapAction !== facts.soapAction) return false;
-  if (m.ocrProfile !== undefined && m.ocrProfile !== facts.ocrProfile) return false;
-  if (m.putModel !== undefined && m.putModel !== facts.putModel) return false;
-  if (c.externalContext && (facts.externalContext === null || !c.externalContext.test(facts.externalContext))) return false;
-  if (c.fileName && (facts.fileName === null || !c.fileName.test(facts.fileName))) return false;
+  if (m.operation !== undefined && m.operation !== facts.operation) return OPERATION;
+  if (m.protocol !== undefined && m.protocol !== facts.protocol) return PROTOCOL;
+  if (m.batchId !== undefined && m.batchId !== facts.batchId) return BATCH_ID;
+  if (m.soapAction !== undefined && m.soapAction !== facts.soapAction) return SOAP_ACTION;
+  if (m.ocrProfile !== undefined && m.ocrProfile !== facts.ocrProfile) return OCR_PROFILE;
+  if (m.putModel !== undefined && m.putModel !== facts.putModel) return PUT_MODEL;
+  if (c.externalContext && (facts.externalContext === null || !c.externalContext.test(facts.externalContext))) return EXTERNAL_CONTEXT;
+  if (c.fileName && (facts.fileName === null || !c.fileName.test(facts.fileName))) return FILE_NAME;
   if (m.metadata) {
+    let i = 0;
     for (const [key, want] of Object.entries(m.metadata)) {
       const have = facts.metadata?.[META_KEYS[key]!];
-      if (have === undefined || String(have) !== String(want)) return false;
+      if (have === undefined || String(have) !== String(want)) {
+        missed.n = i;
+        return METADATA;
+      }
+      i++;
     }
   }
   // A batch effect only ever applies to the batch a FileBatch creates.
-  if (isBatchEffect(c.rule) && facts.operation !== 'FileBatch') return false;
-  return true;
+  if (isBatchEffect(c.rule) && facts.operation !== 'FileBatch') return BATCH_EFFECT;
+  return 0;
 }
 
 export class RuleBook {
@@ -190,15 +296,34 @@ export class RuleBook {
    * ones field by field); the first transport rule that acts wins and later ones are not tried.
    */
   evaluate(facts: RuleFacts): RuleVerdict {
-    const verdict: RuleVerdict = { effects: {}, fault: null, faultRuleId: null, ruleIds: [] };
+    const checks: RuleCheck[] = [];
+    const verdict: RuleVerdict = { effects: {}, fault: null, faultRuleId: null, ruleIds: [], checks };
+    const missed = { n: 0 };
     for (const c of this.rules) {
       const r = c.rule;
-      if (r.fault && verdict.fault) continue;
-      if (!matches(c, facts)) continue;
+      if (r.fault && verdict.fault) {
+        checks.push({ rule: r, code: FAULT_TAKEN, n: verdict.faultRuleId! });
+        continue;
+      }
+      const code = mismatch(c, facts, missed);
+      if (code !== 0) {
+        checks.push({ rule: r, code, n: missed.n });
+        continue;
+      }
       r.matched++;
-      if (r.matched <= r.after) continue;
-      if (r.times !== undefined && r.fired >= r.times) continue;
-      if (r.probability < 1 && !(c.random() < r.probability)) continue;
+      if (r.matched <= r.after) {
+        checks.push({ rule: r, code: AFTER, n: r.matched });
+        continue;
+      }
+      if (r.times !== undefined && r.fired >= r.times) {
+        checks.push({ rule: r, code: TIMES, n: r.fired });
+        continue;
+      }
+      if (r.probability < 1 && !(c.random() < r.probability)) {
+        checks.push({ rule: r, code: PROBABILITY, n: 0 });
+        continue;
+      }
+      checks.push({ rule: r, code: FIRED, n: 0 });
       r.fired++;
       verdict.ruleIds.push(r.id);
       if (r.outcome) verdict.effects.outcome = { ...r.outcome };

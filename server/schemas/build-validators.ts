@@ -9,7 +9,7 @@ import { schemas } from './schemas';
 import type { Validated } from './validate';
 
 /** The schemas the server validates against. */
-export const VALIDATED = ['Fixture', 'RuleInput', 'BatchSeed', 'BatchPatch', 'ClockCommand', 'ResetCommand', 'NamespaceInput'] as const satisfies readonly (keyof Validated)[];
+export const VALIDATED = ['Fixture', 'RuleInput', 'BatchSeed', 'BatchPatch', 'ClockCommand', 'ResetCommand', 'NamespaceInput', 'VerifyRequest'] as const satisfies readonly (keyof Validated)[];
 
 export const GENERATED_FILE = path.join(__dirname, 'validators.generated.ts');
 

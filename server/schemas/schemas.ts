@@ -185,6 +185,42 @@ const ruleInputProperties = {
 /** What a client sends to create a rule: a match and exactly one effect. */
 export const RuleInput = { type: 'object', additionalProperties: false, properties: ruleInputProperties } as const;
 
+/** How one rule fared against one request, in words (a journal entry's rules; a rule's near misses). */
+export const RuleExplanation = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['rule', 'matched', 'fired', 'condition', 'expected', 'actual', 'text'],
+  properties: {
+    rule: { type: 'string', description: 'the rule id' },
+    matched: { type: 'boolean' },
+    fired: { type: 'boolean' },
+    condition: {
+      type: ['string', 'null'],
+      description: 'the first match condition that failed (operation, protocol, batchId, soapAction, ocrProfile, putModel, externalContext, fileName, metadata.<field>), or why a match did not act (after, times, probability, order)',
+    },
+    expected: { type: ['string', 'null'], description: "what the rule wanted (e.g. 'glob *.missing.pdf')" },
+    actual: { type: ['string', 'null'], description: 'what the request had (null: nothing)' },
+    text: { type: 'string', description: "e.g. 'fileName: glob *.missing.pdf did not match invoice.pdf'" },
+  },
+} as const;
+
+/** A request a rule did not act on, newest first on GET /rules/{id}. */
+export const NearMiss = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['seq', 'time', 'operation', 'batchId', 'condition', 'expected', 'actual', 'text'],
+  properties: {
+    seq: { type: 'integer', description: 'the journal entry (GET /requests/{seq})' },
+    time: isoTime,
+    operation: nullable(Operation),
+    batchId: { type: ['string', 'null'] },
+    condition: RuleExplanation.properties.condition,
+    expected: RuleExplanation.properties.expected,
+    actual: RuleExplanation.properties.actual,
+    text: RuleExplanation.properties.text,
+  },
+} as const;
+
 /** A rule as the mock holds it: defaults filled in, with its counters. */
 export const Rule = {
   type: 'object',
@@ -197,6 +233,11 @@ export const Rule = {
     matched: { type: 'integer', description: 'requests that matched so far' },
     fired: { type: 'integer', description: 'matching requests the rule acted on' },
     source: { type: 'string', description: 'api, or the fixture file it came from' },
+    nearMisses: {
+      type: 'array',
+      items: NearMiss,
+      description: 'single-rule reads only: the latest journaled requests the rule did not act on (at most 10, newest first), and why',
+    },
   },
 } as const;
 
@@ -362,6 +403,16 @@ export const JournalEntry = {
   },
 } as const;
 
+/** A journal entry with how every rule fared against it (GET /requests/{seq}). */
+export const JournalEntryDetail = {
+  ...JournalEntry,
+  required: [...JournalEntry.required, 'rules'],
+  properties: {
+    ...JournalEntry.properties,
+    rules: { type: 'array', items: RuleExplanation, description: 'every rule of the book when the request came, in order (empty: there were none, or the request never reached them)' },
+  },
+} as const;
+
 export const JournalPage = {
   type: 'object',
   additionalProperties: false,
@@ -371,6 +422,72 @@ export const JournalPage = {
     size: { type: 'integer' },
     capacity: { type: 'integer' },
     dropped: { type: 'integer', description: 'entries dropped since the last clear (oldest first)' },
+  },
+} as const;
+
+/** The journal's filters as a JSON object (GET /requests takes the same as query parameters). */
+export const RequestMatch = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    operation: Operation,
+    batchId: { ...idString, description: 'MasterWorkflowInstanceId' },
+    protocol: Protocol,
+    rule: { type: 'string', description: 'id of a rule that fired' },
+    since: { type: ['string', 'integer'], description: 'ISO time or epoch ms (virtual clock): entries at or after it' },
+  },
+} as const;
+
+export const VerifyRequest = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'At most one of count, never and sequence; with none, the check is count atLeast 1',
+  properties: {
+    match: RequestMatch,
+    count: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: 1,
+      description: 'how many entries must match: exactly one of exactly, atLeast, atMost',
+      properties: { exactly: nonNegInt, atLeast: nonNegInt, atMost: nonNegInt },
+    },
+    never: { const: true, description: 'no entry may match' },
+    sequence: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'string', enum: [...OPERATIONS, ...STATUSES] },
+      description:
+        'operations (FileBatch, GetStatus), or the statuses GetStatus answered (Queued, ...), that must occur in this order among the matching entries (other entries may come between)',
+    },
+  },
+} as const;
+
+/** A journal entry in brief, as a verification lists what it saw. */
+export const SeenRequest = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['seq', 'time', 'protocol', 'operation', 'batchId', 'httpStatus', 'summary'],
+  properties: {
+    seq: { type: 'integer' },
+    time: isoTime,
+    protocol: nullable(Protocol),
+    operation: nullable(Operation),
+    batchId: { type: ['string', 'null'] },
+    httpStatus: { type: 'integer' },
+    summary: { type: 'string' },
+  },
+} as const;
+
+export const VerifyResult = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['pass', 'message', 'matched', 'seen'],
+  properties: {
+    pass: { type: 'boolean' },
+    message: { type: 'string', description: 'what was expected and what was seen, in order: a test failure message as it stands' },
+    matched: { type: 'integer', description: 'how many entries matched' },
+    seen: { type: 'array', items: SeenRequest, description: 'the matching entries, oldest first' },
   },
 } as const;
 
@@ -399,7 +516,7 @@ export const ResetResult = {
 
 export const Health = {
   type: 'object',
-  required: ['status', 'store', 'wsdl', 'batches', 'namespaces', 'uptimeMs', 'clock', 'journal', 'fixtures'],
+  required: ['status', 'store', 'wsdl', 'batches', 'namespaces', 'uptimeMs', 'clock', 'journal', 'waiters', 'fixtures'],
   additionalProperties: false,
   properties: {
     status: { type: 'string', enum: ['ok', 'unavailable'] },
@@ -418,6 +535,13 @@ export const Health = {
       additionalProperties: false,
       required: ['size', 'capacity', 'dropped'],
       properties: { size: { type: 'integer' }, capacity: { type: 'integer' }, dropped: { type: 'integer' } },
+    },
+    waiters: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['open', 'limit'],
+      description: 'long-poll waits, all namespaces together',
+      properties: { open: { type: 'integer' }, limit: { type: 'integer', description: 'MAX_WAITERS' } },
     },
     fixtures: { type: 'array', items: { type: 'string' } },
   },
@@ -473,7 +597,7 @@ export const NamespaceInput = {
 export const Namespace = {
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'match', 'createdAt', 'lastUsedAt', 'batches', 'rules', 'journal', 'clock'],
+  required: ['name', 'match', 'createdAt', 'lastUsedAt', 'batches', 'rules', 'journal', 'clock', 'waiters'],
   properties: {
     name: NamespaceName,
     match: nullable(NamespaceMatch),
@@ -483,6 +607,7 @@ export const Namespace = {
     rules: { type: 'integer' },
     journal: Health.properties.journal,
     clock: ClockState,
+    waiters: { type: 'integer', description: 'open long-poll waits in this namespace' },
   },
 } as const;
 
@@ -504,6 +629,10 @@ export const Problem = {
     status: { type: 'integer' },
     detail: { type: 'string' },
     pointer: { type: 'string', description: 'JSON pointer to the offending value, when there is one' },
+    batch: { ...Batch, description: 'a batch wait that timed out: the batch as it was then' },
+    count: { type: 'integer', description: 'a request wait that timed out: how many entries matched' },
+    items: { type: 'array', items: JournalEntry, description: 'a request wait that timed out: the entries that matched' },
+    waitedMs: { type: 'integer', description: 'a wait that timed out: how long it waited (real time)' },
   },
 } as const;
 
@@ -524,6 +653,8 @@ export const schemas = {
   TransportFault,
   RuleMatch,
   RuleInput,
+  RuleExplanation,
+  NearMiss,
   Rule,
   RuleList,
   BatchSeed,
@@ -535,7 +666,12 @@ export const schemas = {
   ClockCommand,
   ClockState,
   JournalEntry,
+  JournalEntryDetail,
   JournalPage,
+  RequestMatch,
+  VerifyRequest,
+  SeenRequest,
+  VerifyResult,
   ResetCommand,
   ResetResult,
   Health,

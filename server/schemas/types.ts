@@ -33,7 +33,14 @@ export type BatchPage = FromSchema<S['BatchPage']>;
 export type ClockCommand = FromSchema<S['ClockCommand']>;
 export type ClockStateJson = FromSchema<S['ClockState']>;
 export type JournalEntry = FromSchema<S['JournalEntry']>;
+export type JournalEntryDetail = FromSchema<S['JournalEntryDetail']>;
 export type JournalPage = FromSchema<S['JournalPage']>;
+export type RuleExplanation = FromSchema<S['RuleExplanation']>;
+export type NearMiss = FromSchema<S['NearMiss']>;
+export type RequestMatch = FromSchema<S['RequestMatch']>;
+export type VerifyRequest = FromSchema<S['VerifyRequest']>;
+export type SeenRequest = FromSchema<S['SeenRequest']>;
+export type VerifyResult = FromSchema<S['VerifyResult']>;
 export type ResetCommand = FromSchema<S['ResetCommand']>;
 export type ResetResult = FromSchema<S['ResetResult']>;
 export type Health = FromSchema<S['Health']>;
@@ -42,6 +49,7 @@ export type NamespaceMatch = FromSchema<S['NamespaceMatch']>;
 export type NamespaceInput = FromSchema<S['NamespaceInput']>;
 export type NamespaceJson = FromSchema<S['Namespace']>;
 export type NamespaceList = FromSchema<S['NamespaceList']>;
+export type ProblemJson = FromSchema<S['Problem']>;
 
 /** True only when A and B are the same type (each assignable to the other, exactly). */
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

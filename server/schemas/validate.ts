@@ -3,7 +3,7 @@
 import { ValidationError } from '../errors';
 import * as generated from './validators.generated';
 import { HEADER_VALUE_PATTERN, TransportFault } from './schemas';
-import type { BatchPatch, BatchSeed, ClockCommand, Fixture, NamespaceInput, ResetCommand, RuleInput } from './types';
+import type { BatchPatch, BatchSeed, ClockCommand, Fixture, NamespaceInput, ResetCommand, RuleInput, VerifyRequest } from './types';
 
 /** The schemas requests and fixture files are checked against, with the types they prove. */
 export interface Validated {
@@ -14,6 +14,7 @@ export interface Validated {
   ClockCommand: ClockCommand;
   ResetCommand: ResetCommand;
   NamespaceInput: NamespaceInput;
+  VerifyRequest: VerifyRequest;
 }
 
 

@@ -30,7 +30,7 @@ import { batchOutputDocument, fileBatchResponse, getStatusResponse } from './res
 import { ServiceDescription } from './wsdl';
 
 /** How a request ended, before it becomes an Exchange. */
-type Ending = Pick<Served, 'reply' | 'decision' | 'resultStatus' | 'error'>;
+type Ending = Pick<Served, 'reply' | 'decision' | 'resultStatus' | 'error'> & { resultErrorCode?: string };
 
 export interface AsmxOptions {
   description: ServiceDescription;
@@ -202,7 +202,7 @@ export function createAsmxHandler(opts: AsmxOptions) {
       const reply = version
         ? xmlOk(soapContentType(version), getStatusResponse(version, status))
         : xmlOk(CONTENT_TYPE_SOAP11, batchOutputDocument(status));
-      return { reply, decision, resultStatus: status.status, error: null };
+      return { reply, decision, resultStatus: status.status, resultErrorCode: status.errorCode, error: null };
     } catch (err) {
       return refusedFor(err, version, decision, op);
     }
@@ -342,6 +342,7 @@ export function createAsmxHandler(opts: AsmxOptions) {
       httpStatus: 0,
       decision: null,
       resultStatus: null,
+      resultErrorCode: null,
       error: null,
       durationMs: 0,
       reply: undefined,
@@ -367,6 +368,7 @@ export function createAsmxHandler(opts: AsmxOptions) {
     ex.httpStatus = outcome.reply.status;
     ex.decision = outcome.decision;
     ex.resultStatus = outcome.resultStatus;
+    ex.resultErrorCode = outcome.resultErrorCode ?? null;
     ex.error = outcome.error;
     return ex;
   };
