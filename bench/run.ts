@@ -678,13 +678,11 @@ async function main(): Promise<void> {
     const idHi = FIRST_ID + S.smallRows - 1;
     let waits: OpenWaits | null = null;
     const waitIds = Array.from({ length: Math.min(S.waiters, S.smallRows) }, (_, i) => idLo + i);
+    // The observability comparisons run next to the plain GetStatus target, before FileBatch (which
+    // grows the main mock's database) in each round.
     const specs: { name: string; t: Target; before?: (seconds: number) => Promise<void>; after?: () => Promise<void> }[] = [
       { name: 'ceiling (node:http)', t: { port: cPort, kind: 'soap11', idLo, idHi, server: ceiling } },
       { name: 'SOAP 1.1 GetStatus', t: { port: mPort, kind: 'soap11', idLo, idHi, server: mock } },
-      { name: `SOAP 1.1, ${NAMESPACES} namespaces`, t: { port: mPort, kind: 'soap11ns', idLo: idHi + 1, idHi: idHi + S.smallRows, server: mock } },
-      { name: 'SOAP 1.2 GetStatus', t: { port: mPort, kind: 'soap12', idLo, idHi, server: mock } },
-      { name: 'HTTP GET GetStatus', t: { port: mPort, kind: 'httpget', idLo, idHi, server: mock } },
-      { name: 'SOAP 1.1 FileBatch', t: { port: mPort, kind: 'filebatch', idLo, idHi, server: mock } },
       { name: 'SOAP 1.1 GetStatus, METRICS=false', t: { port: offPort, kind: 'soap11', idLo, idHi, server: metricsOff } },
       {
         name: `SOAP 1.1 GetStatus, ${waitIds.length} open waiters`,
@@ -698,6 +696,10 @@ async function main(): Promise<void> {
         },
       },
       ...(baseline ? [{ name: 'SOAP 1.1 GetStatus, baseline build', t: { port: basePort, kind: 'soap11' as Kind, idLo, idHi, server: baseline } }] : []),
+      { name: `SOAP 1.1, ${NAMESPACES} namespaces`, t: { port: mPort, kind: 'soap11ns', idLo: idHi + 1, idHi: idHi + S.smallRows, server: mock } },
+      { name: 'SOAP 1.2 GetStatus', t: { port: mPort, kind: 'soap12', idLo, idHi, server: mock } },
+      { name: 'HTTP GET GetStatus', t: { port: mPort, kind: 'httpget', idLo, idHi, server: mock } },
+      { name: 'SOAP 1.1 FileBatch', t: { port: mPort, kind: 'filebatch', idLo, idHi, server: mock } },
     ];
     const run = async (spec: (typeof specs)[number], seconds: number) => {
       await spec.before?.(seconds);

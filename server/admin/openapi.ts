@@ -194,7 +194,8 @@ function buildDocument() {
     info: {
       title: 'cora-ocr-mock admin API',
       version: '1.0.0',
-      description: 'QA control plane of cora-ocr-mock: batches, rules (scripted outcomes and transport faults), clock, request journal, reset.',
+      description:
+        'QA control plane of cora-ocr-mock: batches, rules (scripted outcomes and transport faults), clock, request journal, reset, namespaces; long-poll waits for a batch status or for requests, verification of the journal, near-miss explanations, Prometheus metrics.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     security: [{ bearer: [] }],

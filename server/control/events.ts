@@ -33,10 +33,31 @@ export type EventType = MockEvent['type'];
 export type EventOf<T extends EventType> = Extract<MockEvent, { type: T }>;
 type Listener<E> = (event: E) => void;
 
+/** Every event type (a Record, so the compiler checks none is missing). */
+const NOBODY: Record<EventType, false> = {
+  batchCreated: false,
+  batchForced: false,
+  batchDeleted: false,
+  batchesCleared: false,
+  requestJournaled: false,
+  journalCleared: false,
+  ruleFired: false,
+  rulesChanged: false,
+  clockMoved: false,
+  reset: false,
+  namespaceDropped: false,
+};
+const EVENT_TYPES = Object.keys(NOBODY) as EventType[];
+
 export class EventStream {
   /** Listeners by type; arrays are replaced, never changed, so an emit can run while they change. */
   private readonly byType = new Map<EventType, Listener<never>[]>();
   private any: Listener<MockEvent>[] = [];
+  /**
+   * Whether anyone here listens to a type, kept up to date by on/off: `has` reads one property of
+   * an object whose shape never changes (it is asked on every request to the service).
+   */
+  private readonly heard: Record<EventType, boolean> = { ...NOBODY };
 
   constructor(
     /** Where every event goes next (a World's stream forwards to the MockControl's). */
@@ -48,24 +69,32 @@ export class EventStream {
   /** Listens to one type of event; returns the function that stops listening. */
   on<T extends EventType>(type: T, fn: Listener<EventOf<T>>): () => void {
     this.byType.set(type, [...(this.byType.get(type) ?? []), fn as Listener<never>]);
+    this.update();
     return () => {
       const left = (this.byType.get(type) ?? []).filter((f) => f !== fn);
       if (left.length) this.byType.set(type, left);
       else this.byType.delete(type);
+      this.update();
     };
   }
 
   /** Listens to every event. */
   onAny(fn: Listener<MockEvent>): () => void {
     this.any = [...this.any, fn];
+    this.update();
     return () => {
       this.any = this.any.filter((f) => f !== fn);
+      this.update();
     };
   }
 
   /** Whether an event of this type would reach anyone (build it only then). */
   has(type: EventType): boolean {
-    return this.any.length > 0 || this.byType.has(type) || (this.parent !== null && this.parent.has(type));
+    return this.heard[type] || (this.parent !== null && this.parent.has(type));
+  }
+
+  private update(): void {
+    for (const t of EVENT_TYPES) this.heard[t] = this.any.length > 0 || this.byType.has(t);
   }
 
   emit(event: MockEvent): void {

@@ -21,13 +21,13 @@ export interface JournalQuery {
 
 /** What the ring holds: the header as a JSON string, so an entry owns a small flat string instead
  * of parsed values that would keep the whole request body alive (V8 shares substrings). */
-type Stored = Omit<JournalEntry, 'seq' | 'time' | 'metadata'> & {
-  seq: number;
-  metadataJson: string | null;
-  /** How each rule fared (null: no rule was tried); the facts they saw, flattened like the header. */
-  checks: RuleCheck[] | null;
-  factsJson: string | null;
-};
+type Stored = Omit<JournalEntry, 'seq' | 'time' | 'metadata'> & { seq: number; metadataJson: string | null };
+
+/** How each rule fared against an entry, and the facts they saw (flattened to JSON like the header). */
+interface Checks {
+  checks: RuleCheck[];
+  factsJson: string;
+}
 
 /** What a journal entry keeps to explain its rules: rendered only when asked for. */
 export interface Explained {
@@ -88,6 +88,11 @@ export class Journal {
   private dropped = 0;
   /** Entries dropped since the journal opened (a clear does not reset it): the metrics' counter. */
   droppedTotal = 0;
+  /**
+   * The rule checks of the entries that met rules, by seq: beside the entries, not in them, so an
+   * entry keeps one small shape whether rules exist or not (the hot path has none).
+   */
+  private readonly checked = new Map<number, Checks>();
 
   constructor(private readonly budget: JournalBudget) {}
 
@@ -114,10 +119,9 @@ export class Journal {
       ruleIds: entry.ruleIds,
       transportFault: entry.transportFault,
       durationMs: entry.durationMs,
-      checks: explain ? explain.checks : null,
-      factsJson: explain ? JSON.stringify(explain.facts) : null,
     };
     this.entries.push(e);
+    if (explain) this.checked.set(e.seq, { checks: explain.checks, factsJson: JSON.stringify(explain.facts) });
     this.budget.added(this);
     return e.seq;
   }
@@ -125,6 +129,7 @@ export class Journal {
   /** Drops the oldest entry (the budget is spent). */
   dropOldest(): void {
     if (this.size === 0) return;
+    if (this.checked.size > 0) this.checked.delete(this.entries[this.start]!.seq);
     this.entries[this.start++] = undefined;
     this.dropped++;
     this.droppedTotal++;
@@ -150,26 +155,27 @@ export class Journal {
   }
 
   private static view(e: Stored): JournalEntry {
-    const { metadataJson, checks: _checks, factsJson: _facts, ...rest } = e;
+    const { metadataJson, ...rest } = e;
     return { ...rest, time: new Date(e.timeMs).toISOString(), metadata: metadataJson === null ? null : (JSON.parse(metadataJson) as ActivityMetadata) };
   }
 
-  private static explained(e: Stored): Explained | null {
-    if (e.checks === null) return null;
-    const json = e.factsJson!;
-    return { seq: e.seq, timeMs: e.timeMs, operation: e.operation, batchId: e.batchId, checks: e.checks, facts: () => JSON.parse(json) as RuleFacts };
+  private explained(e: Stored): Explained | null {
+    const c = this.checked.get(e.seq);
+    if (!c) return null;
+    return { seq: e.seq, timeMs: e.timeMs, operation: e.operation, batchId: e.batchId, checks: c.checks, facts: () => JSON.parse(c.factsJson) as RuleFacts };
   }
 
   /** The rule checks kept with entry `seq` (null: no rule was tried; undefined: no such entry). */
   explanation(seq: number): Explained | null | undefined {
     const e = this.entryAt(seq);
-    return e && Journal.explained(e);
+    return e && this.explained(e);
   }
 
   /** Entries that tried rules, newest first (a rule's near misses are the latest of these). */
   *explainedNewestFirst(): Generator<Explained> {
+    if (this.checked.size === 0) return;
     for (let i = this.entries.length - 1; i >= this.start; i--) {
-      const x = Journal.explained(this.entries[i]!);
+      const x = this.explained(this.entries[i]!);
       if (x) yield x;
     }
   }
@@ -212,6 +218,7 @@ export class Journal {
   }
 
   clear(): void {
+    this.checked.clear();
     this.budget.removed(this.size, 0);
     this.entries = [];
     this.start = 0;

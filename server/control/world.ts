@@ -14,13 +14,13 @@ import type {
   JournalEntryDetail,
   JournalPage,
   NamespaceJson,
-  RequestMatch,
-  VerifyRequest,
-  VerifyResult,
   NamespaceMatch,
+  RequestMatch,
   ResetResult,
   Rule,
   RuleInput,
+  VerifyRequest,
+  VerifyResult,
 } from '../schemas/types';
 import { EventStream } from './events';
 import { explainEntry, nearMisses } from './explain';
