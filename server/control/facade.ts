@@ -152,19 +152,12 @@ export class MockControl {
    * refused for that, and the default namespace's journal is not for other suites' mistakes.
    */
   record(ex: Exchange, method: string, path: string): void {
-    const name = ex.namespace;
-    let world: World = this.defaultWorld;
-    if (name !== null && name !== DEFAULT_NAMESPACE) {
-      const existing = this.worlds.get(name);
-      if (existing) world = existing;
-      else {
-        try {
-          world = this.world(name);
-        } catch (err) {
-          if (err instanceof NamespaceNameError || err instanceof NamespaceLimitError) return;
-          throw err;
-        }
-      }
+    let world: World;
+    try {
+      world = this.world(ex.namespace);
+    } catch (err) {
+      if (err instanceof NamespaceNameError || err instanceof NamespaceLimitError) return;
+      throw err;
     }
     world.record(ex, method, path);
   }
