@@ -109,7 +109,7 @@ describe('batches', () => {
     assert.ok(page1.next);
     const page2 = await admin.listBatches({ limit: 2, after: page1.next! });
     assert.deepEqual(page2.items.map((b) => b.id), ids.slice(2, 4));
-    assert.equal(page1.total, 5);
+    assert.equal(page1.stored, 5);
   });
 });
 
@@ -332,7 +332,8 @@ describe('health and OpenAPI', () => {
 describe('precompiled validators', () => {
   it('validators.generated.ts is in sync with schemas.ts (run npm run build:validators)', async () => {
     const fs = await import('node:fs');
-    const { generateValidators, GENERATED_FILE } = await import('../server/schemas/build-validators');
+    const { generateValidators, generateAllErrorsValidators, GENERATED_FILE, GENERATED_ALL_ERRORS_FILE } = await import('../server/schemas/build-validators');
     assert.equal(fs.readFileSync(GENERATED_FILE, 'utf8'), generateValidators());
+    assert.equal(fs.readFileSync(GENERATED_ALL_ERRORS_FILE, 'utf8'), generateAllErrorsValidators());
   });
 });

@@ -121,7 +121,7 @@ describe('the CLI against a running mock', () => {
     }
 
     it('none of them reached the mock (no batch created, clock untouched)', async () => {
-      assert.equal((await admin.listBatches()).total, 0);
+      assert.equal((await admin.listBatches()).stored, 0);
       assert.equal((await admin.clock()).frozen, false);
     });
   });

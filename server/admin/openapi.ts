@@ -88,7 +88,12 @@ const paths: Record<string, Record<string, unknown>> = {
   '/__admin/rules': {
     get: { operationId: 'listRules', summary: 'Rules in evaluation order, with their match/fire counters', responses: { '200': json(ref('RuleList')), ...common } },
     post: { operationId: 'createRule', summary: 'Add a rule (match + one effect)', requestBody: body('RuleInput'), responses: { '201': json(ref('Rule'), 'Created'), '409': problem('Id already exists'), ...common } },
-    delete: { operationId: 'deleteAllRules', summary: 'Delete every rule', responses: { '204': noContent, ...common } },
+    delete: {
+      operationId: 'deleteAllRules',
+      summary: "Delete the rules added over the API; the fixtures' rules stay (their magic values keep working) unless ?includeFixtures=true",
+      parameters: [q('includeFixtures', 'true: delete the fixtures\' rules too (until the next reset or reload)', { type: 'boolean' })],
+      responses: { '200': json(ref('RulesCleared')), ...common },
+    },
   },
   '/__admin/rules/{id}': {
     get: { operationId: 'getRule', summary: 'One rule, with its latest near misses (journaled requests it did not act on, and why)', parameters: [ruleIdParam], responses: { '200': json(ref('Rule')), '404': problem('No such rule'), ...common } },
@@ -136,7 +141,20 @@ const paths: Record<string, Record<string, unknown>> = {
       summary:
         "Back to the start state (fixtures reloaded, clock resumed, journal cleared) in the call's namespace; keepBatches clears only rules and journal; allNamespaces drops every other namespace first",
       requestBody: body('ResetCommand', false),
-      responses: { '200': json(ref('ResetResult')), ...common },
+      responses: { '200': json(ref('ResetResult')), '400': problem('Invalid request, or FIXTURES_DIR has a bad file (`errors` lists every problem; nothing was reset)'), '401': common['401'] },
+    },
+  },
+  '/__admin/fixtures/reload': {
+    post: {
+      operationId: 'reloadFixtures',
+      summary:
+        "Read FIXTURES_DIR anew and apply it to every namespace without a reset: profiles and timings replaced, the fixtures' rules replaced (counters start again) ahead of the API's rules, new fixture batches seeded. All or nothing: a bad file is refused with every problem listed and the loaded fixtures stay (FIXTURES_WATCH=true does this on every change)",
+      responses: {
+        '200': json(ref('FixturesReloaded')),
+        '400': problem('A fixture file is bad: `errors` lists every problem (file, JSON pointer, reason); nothing changed'),
+        '409': problem("A fixture rule would take the id of a rule added over the API; nothing changed"),
+        '401': common['401'],
+      },
     },
   },
   '/__admin/namespaces': {

@@ -46,6 +46,13 @@ function intParam(q: Record<string, string>, name: string, min: number, max: num
   return Number(raw);
 }
 
+function boolParam(q: Record<string, string>, name: string): boolean {
+  const raw = q[name];
+  if (raw === undefined) return false;
+  if (raw !== 'true' && raw !== 'false') throw badRequest(`?${name}: must be true or false`, `?${name}`);
+  return raw === 'true';
+}
+
 function timeParam(q: Record<string, string>, name: string): number | undefined {
   const raw = q[name];
   if (raw === undefined) return undefined;
@@ -261,10 +268,10 @@ export function createAdminRouter(opts: AdminOptions): Router {
     res.status(204).end();
   });
 
+  // The fixtures' rules stay unless asked: the magic values they give would silently stop working.
   router.delete('/rules', (req, res) => {
-    query(req, []);
-    scope(req).clearRules();
-    res.status(204).end();
+    const q = query(req, ['includeFixtures']);
+    res.json(scope(req).clearRules({ includeFixtures: boolParam(q, 'includeFixtures') }));
   });
 
   // --- clock
@@ -349,7 +356,13 @@ export function createAdminRouter(opts: AdminOptions): Router {
     query(req, []);
     const cmd = validate('ResetCommand', jsonBody(req, true));
     const keepBatches = cmd.keepBatches ?? false;
-    res.json(cmd.allNamespaces ? control.resetAll({ keepBatches }) : scope(req).reset({ keepBatches }));
+    res.json(cmd.allNamespaces ? control.resetAll({ keepBatches }) : control.reset(scope(req), { keepBatches }));
+  });
+
+  // --- fixtures (FIXTURES_DIR is every namespace's: the namespace a call names does not matter)
+  router.post('/fixtures/reload', (req, res) => {
+    query(req, []);
+    res.json(control.reloadFixtures());
   });
 
   // --- namespaces (these span them all: the namespace a call names does not matter)

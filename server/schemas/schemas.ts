@@ -338,11 +338,11 @@ export const Batch = {
 export const BatchPage = {
   type: 'object',
   additionalProperties: false,
-  required: ['items', 'next', 'total'],
+  required: ['items', 'next', 'stored'],
   properties: {
     items: { type: 'array', items: Batch },
     next: { type: ['string', 'null'], description: 'pass as ?after= for the next page' },
-    total: { type: 'integer', description: 'batches stored, whatever the filter' },
+    stored: { type: 'integer', description: "batches stored in the namespace, whatever the filter (a status filter's matches are counted only by paging)" },
   },
 } as const;
 
@@ -514,6 +514,39 @@ export const ResetResult = {
   },
 } as const;
 
+export const RulesCleared = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['deleted', 'kept'],
+  properties: {
+    deleted: { type: 'array', items: { type: 'string' }, description: 'ids of the rules deleted' },
+    kept: { type: 'array', items: { type: 'string' }, description: 'ids of the rules left: the fixtures\' (unless ?includeFixtures=true)' },
+  },
+} as const;
+
+export const FixtureProblem = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['file', 'pointer', 'message'],
+  properties: {
+    file: { type: 'string', description: 'the fixture file (FIXTURES_DIR joined with its name)' },
+    pointer: { type: ['string', 'null'], description: 'JSON pointer into the file; null when the file as a whole is at fault (unreadable, not JSON)' },
+    message: { type: 'string' },
+  },
+} as const;
+
+export const FixturesReloaded = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reloaded', 'fixtures', 'rules', 'namespaces'],
+  properties: {
+    reloaded: { const: true },
+    fixtures: { type: 'array', items: { type: 'string' }, description: 'the files now loaded, in order' },
+    rules: { type: 'integer', description: 'rules the files define (each namespace has them, ahead of its API rules)' },
+    namespaces: { type: 'integer', description: 'namespaces the fixtures were applied to' },
+  },
+} as const;
+
 export const Health = {
   type: 'object',
   required: ['status', 'store', 'wsdl', 'batches', 'namespaces', 'uptimeMs', 'clock', 'journal', 'waiters', 'fixtures'],
@@ -633,6 +666,7 @@ export const Problem = {
     count: { type: 'integer', description: 'a request wait that timed out: how many entries matched' },
     items: { type: 'array', items: JournalEntry, description: 'a request wait that timed out: the entries that matched' },
     waitedMs: { type: 'integer', description: 'a wait that timed out: how long it waited (real time)' },
+    errors: { type: 'array', items: FixtureProblem, description: 'fixtures refused (reset, reload): every problem found' },
   },
 } as const;
 
@@ -674,6 +708,9 @@ export const schemas = {
   VerifyResult,
   ResetCommand,
   ResetResult,
+  RulesCleared,
+  FixtureProblem,
+  FixturesReloaded,
   Health,
   Fixture,
   NamespaceName,
