@@ -1,5 +1,9 @@
 // The OpenAPI 3.1 description of /__admin. A test compares its paths with the router's routes.
+import fs from 'node:fs';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../paths';
 import { schemas } from '../schemas/schemas';
+import type { AdminIndex } from '../schemas/types';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
@@ -29,6 +33,14 @@ const waitProblems = {
 const nameParam = { name: 'name', in: 'path', required: true, schema: ref('NamespaceName') };
 
 const paths: Record<string, Record<string, unknown>> = {
+  '/__admin': {
+    get: {
+      operationId: 'adminIndex',
+      summary: 'An index of the admin plane: its routes, the OpenAPI description, the dashboard (never needs the token). A browser (Accept: text/html) is redirected to the dashboard',
+      security: [],
+      responses: { '200': json(ref('AdminIndex')), '302': { description: 'To /__admin/ui, for a browser' } },
+    },
+  },
   '/__admin/health': {
     get: { operationId: 'health', summary: 'Readiness: store open and WSDL loaded (never needs the token)', security: [], responses: { '200': json(ref('Health')), '503': json(ref('Health'), 'Not ready') } },
   },
@@ -200,7 +212,22 @@ function components(): Record<string, unknown> {
   return Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, walk(schema, name)]));
 }
 
-let document: object | null = null;
+let document: ReturnType<typeof buildDocument> | null = null;
+let index: AdminIndex | null = null;
+
+/** GET /__admin: every route with its summary, read from this document. */
+export function adminIndex(): AdminIndex {
+  return (index ??= {
+    name: 'cora-ocr-mock',
+    version: (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+    openapi: '/__admin/openapi.json',
+    dashboard: '/__admin/ui',
+    namespaces: 'every call but health, metrics, openapi.json, fixtures and /namespaces works in one namespace: name it with the /ns/{name} path prefix (/ns/{name}/__admin/...) or the X-Cora-Mock-Namespace header; none: the default namespace',
+    routes: Object.entries(openApiDocument().paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({ method: method.toUpperCase(), path, summary: (op as { summary: string }).summary })),
+    ),
+  });
+}
 
 export function openApiDocument() {
   return (document ??= buildDocument());

@@ -7,7 +7,7 @@ import { MockControl, World } from '../control/facade';
 import type { WaitEnd } from '../control/waiters';
 import { NAMESPACE_HEADER } from '../http/namespaces';
 import { validate } from '../schemas/validate';
-import { openApiDocument } from './openapi';
+import { adminIndex, openApiDocument } from './openapi';
 import { Problem, badRequest, notFound, problemHandler, sendProblem } from './problem';
 
 export interface AdminOptions {
@@ -152,7 +152,7 @@ export function createAdminRouter(opts: AdminOptions): Router {
         return;
       }
     }
-    if (opts.adminToken && req.path !== '/health') {
+    if (opts.adminToken && req.path !== '/health' && req.path !== '/') {
       const m = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? ''); // the scheme is case-insensitive (RFC 9110)
       if (!m || !tokenMatches(m[1]!, opts.adminToken)) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="cora-ocr-mock admin"');
@@ -169,6 +169,16 @@ export function createAdminRouter(opts: AdminOptions): Router {
     const named = req.headers[NAMESPACE_HEADER];
     return control.world(typeof named === 'string' && named !== '' ? named : null);
   };
+
+  // The index (open, like health: it holds no data). A browser goes to the dashboard.
+  router.get('/', (req, res) => {
+    query(req, []);
+    if (req.accepts(['json', 'html']) === 'html') {
+      res.redirect(302, '/__admin/ui');
+      return;
+    }
+    res.json(adminIndex());
+  });
 
   router.get('/health', async (req, res) => {
     query(req, []);

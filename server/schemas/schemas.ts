@@ -547,6 +547,28 @@ export const FixturesReloaded = {
   },
 } as const;
 
+export const AdminIndex = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'version', 'openapi', 'dashboard', 'namespaces', 'routes'],
+  properties: {
+    name: { const: 'cora-ocr-mock' },
+    version: { type: 'string', description: "the mock's package version" },
+    openapi: { type: 'string', description: 'where the OpenAPI 3.1 description is' },
+    dashboard: { type: 'string', description: 'the live dashboard (a browser asking for /__admin is sent there)' },
+    namespaces: { type: 'string', description: 'how a call names its namespace' },
+    routes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['method', 'path', 'summary'],
+        properties: { method: { type: 'string' }, path: { type: 'string' }, summary: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
 export const Health = {
   type: 'object',
   required: ['status', 'store', 'wsdl', 'batches', 'namespaces', 'uptimeMs', 'clock', 'journal', 'waiters', 'fixtures'],
@@ -711,6 +733,7 @@ export const schemas = {
   RulesCleared,
   FixtureProblem,
   FixturesReloaded,
+  AdminIndex,
   Health,
   Fixture,
   NamespaceName,

@@ -47,6 +47,7 @@ export type ResetResult = FromSchema<S['ResetResult']>;
 export type RulesCleared = FromSchema<S['RulesCleared']>;
 export type FixturesReloaded = FromSchema<S['FixturesReloaded']>;
 export type FixtureProblem = FromSchema<S['FixtureProblem']>;
+export type AdminIndex = FromSchema<S['AdminIndex']>;
 export type Health = FromSchema<S['Health']>;
 export type Fixture = FromSchema<S['Fixture']>;
 export type NamespaceMatch = FromSchema<S['NamespaceMatch']>;
