@@ -346,10 +346,12 @@ describe('health and OpenAPI', () => {
     assert.equal(h.wsdl, 'loaded');
   });
 
-  it('GET /__admin is an index of the admin plane (no token needed); a browser is sent to the dashboard', async () => {
+  it('GET /__admin is an index of the admin plane (with the token, as every route); a browser is sent to the dashboard', async () => {
     const m = await startMock({ ADMIN_TOKEN: 's3cret' });
     try {
-      const r = await raw(`${m.origin}/__admin`);
+      assert.equal((await raw(`${m.origin}/__admin`)).status, 401);
+      const auth = { Authorization: 'Bearer s3cret' };
+      const r = await raw(`${m.origin}/__admin`, { headers: auth });
       assert.equal(r.status, 200);
       const index = JSON.parse(r.body) as { name: string; version: string; openapi: string; dashboard: string; routes: { method: string; path: string; summary: string }[] };
       assert.equal(index.name, 'cora-ocr-mock');
@@ -361,7 +363,7 @@ describe('health and OpenAPI', () => {
       const browser = await raw(`${m.origin}/__admin`, { headers: { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
       assert.equal(browser.status, 302);
       assert.equal(browser.headers.location, '/__admin/ui');
-      assert.equal((await raw(`${m.origin}/__admin/`)).status, 200, 'with a trailing slash too');
+      assert.equal((await raw(`${m.origin}/__admin/`, { headers: auth })).status, 200, 'with a trailing slash too');
     } finally {
       await m.close();
     }

@@ -152,7 +152,10 @@ export function createAdminRouter(opts: AdminOptions): Router {
         return;
       }
     }
-    if (opts.adminToken && req.path !== '/health' && req.path !== '/') {
+    // Health needs no token (probes), nor a browser sent from /__admin to the dashboard (it asks for
+    // the token itself); the index, like every other route, does: it would map the API.
+    const browserToDashboard = req.path === '/' && req.method === 'GET' && req.accepts(['json', 'html']) === 'html';
+    if (opts.adminToken && req.path !== '/health' && !browserToDashboard) {
       const m = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? ''); // the scheme is case-insensitive (RFC 9110)
       if (!m || !tokenMatches(m[1]!, opts.adminToken)) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="cora-ocr-mock admin"');
@@ -170,7 +173,7 @@ export function createAdminRouter(opts: AdminOptions): Router {
     return control.world(typeof named === 'string' && named !== '' ? named : null);
   };
 
-  // The index (open, like health: it holds no data). A browser goes to the dashboard.
+  // The index of the admin plane; a browser goes to the dashboard.
   router.get('/', (req, res) => {
     query(req, []);
     if (req.accepts(['json', 'html']) === 'html') {
