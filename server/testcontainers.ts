@@ -34,6 +34,8 @@ export interface FromDockerfileOptions {
   imageName?: string;
   /** Reuse the engine's build cache (default true). */
   cache?: boolean;
+  /** Build with BuildKit (default true; it shares the cache of `docker build`). false: the classic builder. */
+  buildkit?: boolean;
 }
 
 /** A test container running cora-ocr-mock. */
@@ -64,9 +66,9 @@ export class CoraOcrMockContainer extends GenericContainer {
       }
     }
     const imageName = opts.imageName ?? DEFAULT_IMAGE;
-    await GenericContainer.fromDockerfile(dir)
-      .withCache(opts.cache ?? true)
-      .build(imageName, { deleteOnExit: false });
+    const builder = GenericContainer.fromDockerfile(dir).withCache(opts.cache ?? true);
+    if (opts.buildkit ?? true) builder.withBuildkit();
+    await builder.build(imageName, { deleteOnExit: false });
     return new CoraOcrMockContainer(imageName);
   }
 

@@ -124,7 +124,7 @@ describe('CoraOcrMockContainer', () => {
   });
 
   it('builds the image from the Dockerfile of a checkout', async () => {
-    const tag = 'cora-ocr-mock:testcontainers-build';
+    const tag = process.env['CORA_OCR_MOCK_BUILD_TAG'] ?? 'cora-ocr-mock:testcontainers-build';
     const container = await CoraOcrMockContainer.buildFromDockerfile(ROOT, { imageName: tag });
     const mock = await container.start();
     started.push(mock);
