@@ -40,7 +40,8 @@ function hasJava(): string | null {
   // `java -version` writes to stderr.
   const r = spawnSync('java', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.error || r.status !== 0) return null;
-  return `${r.stderr}${r.stdout}`.split('\n')[0]!.trim() || 'java';
+  const out = `${r.stderr}${r.stdout}`;
+  return `java ${/version "([^"]+)"/.exec(out)?.[1] ?? out.split('\n')[0]!.trim()}`;
 }
 
 function versionOf(pkg: string): string {
