@@ -760,7 +760,7 @@ async function main(): Promise<void> {
 
   // --- seeding -------------------------------------------------------------------------------
   const template = path.join(tmp, 'template.sqlite');
-  if (!S.skip.has('main') || !S.skip.has('scale')) await makeTemplate(template);
+  if (!S.skip.has('main') || !S.skip.has('scale') || S.profile) await makeTemplate(template);
 
   // --- 2. throughput -------------------------------------------------------------------------
   let rows: TargetRow[] = [];
