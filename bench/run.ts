@@ -211,8 +211,9 @@ function mockEnv(port: number, dbPath: string): NodeJS.ProcessEnv {
  */
 const START_FLAGS: string[] = (() => {
   const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start'] ?? '';
-  const m = /^node((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/server\/main\.js$/.exec(start.trim());
-  if (!m) throw new Error(`package.json start script is not 'node [--flags] dist/server/main.js': ${start}`);
+  // `exec` (the shell gives way to node, so signals reach it) is how npm runs it, not a flag.
+  const m = /^(?:exec\s+)?node((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/server\/main\.js$/.exec(start.trim());
+  if (!m) throw new Error(`package.json start script is not '[exec] node [--flags] dist/server/main.js': ${start}`);
   return m[1]!.trim().split(/\s+/).filter(Boolean);
 })();
 
