@@ -7,7 +7,7 @@ import { MockControl, World } from '../control/facade';
 import type { WaitEnd } from '../control/waiters';
 import { NAMESPACE_HEADER } from '../http/namespaces';
 import { validate } from '../schemas/validate';
-import { openApiDocument } from './openapi';
+import { adminIndex, openApiDocument } from './openapi';
 import { Problem, badRequest, notFound, problemHandler, sendProblem } from './problem';
 
 export interface AdminOptions {
@@ -44,6 +44,13 @@ function intParam(q: Record<string, string>, name: string, min: number, max: num
   if (raw === undefined) return dflt;
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw badRequest(`?${name}: must be an integer from ${min} to ${max}`, `?${name}`);
   return Number(raw);
+}
+
+function boolParam(q: Record<string, string>, name: string): boolean {
+  const raw = q[name];
+  if (raw === undefined) return false;
+  if (raw !== 'true' && raw !== 'false') throw badRequest(`?${name}: must be true or false`, `?${name}`);
+  return raw === 'true';
 }
 
 function timeParam(q: Record<string, string>, name: string): number | undefined {
@@ -145,7 +152,10 @@ export function createAdminRouter(opts: AdminOptions): Router {
         return;
       }
     }
-    if (opts.adminToken && req.path !== '/health') {
+    // Health needs no token (probes), nor a browser sent from /__admin to the dashboard (it asks for
+    // the token itself); the index, like every other route, does: it would map the API.
+    const browserToDashboard = req.path === '/' && req.method === 'GET' && req.accepts(['json', 'html']) === 'html';
+    if (opts.adminToken && req.path !== '/health' && !browserToDashboard) {
       const m = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? ''); // the scheme is case-insensitive (RFC 9110)
       if (!m || !tokenMatches(m[1]!, opts.adminToken)) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="cora-ocr-mock admin"');
@@ -162,6 +172,16 @@ export function createAdminRouter(opts: AdminOptions): Router {
     const named = req.headers[NAMESPACE_HEADER];
     return control.world(typeof named === 'string' && named !== '' ? named : null);
   };
+
+  // The index of the admin plane; a browser goes to the dashboard.
+  router.get('/', (req, res) => {
+    query(req, []);
+    if (req.accepts(['json', 'html']) === 'html') {
+      res.redirect(302, '/__admin/ui');
+      return;
+    }
+    res.json(adminIndex());
+  });
 
   router.get('/health', async (req, res) => {
     query(req, []);
@@ -261,10 +281,10 @@ export function createAdminRouter(opts: AdminOptions): Router {
     res.status(204).end();
   });
 
+  // The fixtures' rules stay unless asked: the magic values they give would silently stop working.
   router.delete('/rules', (req, res) => {
-    query(req, []);
-    scope(req).clearRules();
-    res.status(204).end();
+    const q = query(req, ['includeFixtures']);
+    res.json(scope(req).clearRules({ includeFixtures: boolParam(q, 'includeFixtures') }));
   });
 
   // --- clock
@@ -349,7 +369,13 @@ export function createAdminRouter(opts: AdminOptions): Router {
     query(req, []);
     const cmd = validate('ResetCommand', jsonBody(req, true));
     const keepBatches = cmd.keepBatches ?? false;
-    res.json(cmd.allNamespaces ? control.resetAll({ keepBatches }) : scope(req).reset({ keepBatches }));
+    res.json(cmd.allNamespaces ? control.resetAll({ keepBatches }) : control.reset(scope(req), { keepBatches }));
+  });
+
+  // --- fixtures (FIXTURES_DIR is every namespace's: the namespace a call names does not matter)
+  router.post('/fixtures/reload', (req, res) => {
+    query(req, []);
+    res.json(control.reloadFixtures());
   });
 
   // --- namespaces (these span them all: the namespace a call names does not matter)

@@ -2,7 +2,7 @@
 // journal and fixture-loaded state, with its own reset. Parallel test suites each get one; a user
 // who never names a namespace lives in the default one. Protocol-neutral, like the whole core.
 import { ClockState, ControllableClock } from '../batches/clock';
-import { ActivityMetadata, Anchor, BatchEffects, ErrorCode, Status, isTerminal } from '../batches/model';
+import { ActivityMetadata, Anchor, BatchEffects, ErrorCode, Status, isTerminal, outcomeOf } from '../batches/model';
 import { BatchPolicy, BatchService } from '../batches/service';
 import { BatchNotFoundError, JournalEntryNotFoundError, RuleNotFoundError, SeedError, ValidationError } from '../errors';
 import { FIRED, META_KEYS, RuleBook, RuleFacts, matchedCheck } from '../rules/engine';
@@ -18,6 +18,7 @@ import type {
   RequestMatch,
   ResetResult,
   Rule,
+  RulesCleared,
   RuleInput,
   VerifyRequest,
   VerifyResult,
@@ -28,9 +29,13 @@ import { Decision, Exchange, ServiceRequest } from './exchange';
 import { FixtureSet } from './fixtures';
 import { Journal, JournalQuery } from './journal';
 import type { Meter } from './metrics';
+import { seedProblems } from './seeds';
 import { verify } from './verify';
 import { batchToJson, detailsToJson, fileRefFromJson, metadataFromJson } from './views';
 import { WaitEnd, WaiterBudget, Waiters } from './waiters';
+
+/** The source of a rule added over the admin API (any other source is a fixture's). */
+export const API_SOURCE = 'api';
 
 const NO_DECISION: Decision = Object.freeze({ ruleIds: Object.freeze([]) as unknown as string[] });
 
@@ -236,7 +241,7 @@ export class World {
         if (items.length === limit) break;
       }
     }
-    return { items, next: items.length === limit && more ? after!.toString() : null, total: this.batches.count() };
+    return { items, next: items.length === limit && more ? after!.toString() : null, stored: this.batches.count() };
   }
 
   getBatch(id: bigint): BatchJson {
@@ -264,17 +269,12 @@ export class World {
   private seed(seed: BatchSeed, source: string): bigint {
     const now = this.clock.now();
     const createdAt = now - (seed.createdAgoMs ?? 0);
-    let anchor: Anchor | undefined;
-    if (seed.status) {
-      const errorCode = seed.errorCode ?? (seed.status === 'Failed' ? undefined : 'NoError');
-      if (!errorCode) throw new SeedError('/errorCode', 'a Failed batch needs an errorCode');
-      anchor = { status: seed.status, errorCode, at: createdAt };
-    } else if (seed.errorCode) {
-      throw new SeedError('/errorCode', 'errorCode goes with status');
-    }
+    const [problem] = seedProblems(seed);
+    if (problem) throw new SeedError(problem.pointer, problem.message);
+    const anchor: Anchor | undefined = seed.status ? { status: seed.status, errorCode: seed.errorCode ?? 'NoError', at: createdAt } : undefined;
     const effects: BatchEffects = {};
     if (seed.timings) effects.timings = seed.timings;
-    if (seed.outcome) effects.outcome = seed.outcome;
+    if (seed.outcome) effects.outcome = outcomeOf(seed.outcome);
     if (seed.hold) effects.hold = seed.hold;
     return this.batches.submit(
       {
@@ -301,7 +301,7 @@ export class World {
     return this.rules.list();
   }
 
-  addRule(input: RuleInput, source = 'api'): Rule {
+  addRule(input: RuleInput, source = API_SOURCE): Rule {
     const rule = this.rules.add(input, source);
     this.rulesChanged();
     return rule;
@@ -323,9 +323,14 @@ export class World {
     this.rulesChanged();
   }
 
-  clearRules(): void {
-    this.rules.clear();
-    this.rulesChanged();
+  /**
+   * Deletes the rules added over the API; the fixtures' rules (FIXTURES_DIR's, the namespace's own)
+   * stay unless `includeFixtures`, since the magic values they give would silently stop working.
+   */
+  clearRules({ includeFixtures = false } = {}): RulesCleared {
+    const deleted = this.rules.removeWhere((r) => includeFixtures || r.source === API_SOURCE);
+    if (deleted.length) this.rulesChanged();
+    return { deleted, kept: this.rules.list().map((r) => r.id) };
   }
 
   // --- clock
@@ -467,6 +472,26 @@ export class World {
     };
   }
 
+  /**
+   * Applies the fixtures anew without a reset (a reload): profiles and timings replaced, the
+   * fixtures' rules replaced (counters start again) ahead of the API's rules, which stay as they
+   * are; fixture batches whose ids are free are seeded. Batches, clock and journal are untouched.
+   */
+  reloadFixtures(): void {
+    const next = this.options.loadFixtures();
+    // The one step that can fail (a new fixture rule taking an API rule's id) goes first.
+    this.rules.replaceExcept((r) => r.source === API_SOURCE, next.rules);
+    this.fixtures = next;
+    this.applyFixtures({ batches: true, rules: false });
+    this.rulesChanged();
+  }
+
+  /** The ids of API rules that a fixture set's rules would take (a reload must refuse them). */
+  ruleIdsTakenBy(set: FixtureSet): string[] {
+    const api = new Set(this.rules.list().filter((r) => r.source === API_SOURCE).map((r) => r.id));
+    return set.rules.flatMap(({ rule }) => (rule.id !== undefined && api.has(rule.id) ? [rule.id] : []));
+  }
+
   get fixtureFiles(): string[] {
     return this.fixtures.files;
   }
@@ -476,14 +501,16 @@ export class World {
   }
 
   /** Profiles, timings and rules from the fixtures; batches too unless kept. Ids already taken are left alone. */
-  private applyFixtures({ batches }: { batches: boolean }): void {
+  private applyFixtures({ batches, rules = true }: { batches: boolean; rules?: boolean }): void {
     const f = this.fixtures;
     const base = this.options.basePolicy;
     const configured = this.options.configuredProfiles;
     this.knownProfiles = configured || f.profiles ? new Set([...(configured ?? []), ...(f.profiles ?? [])]) : null;
     this.batches.setPolicy({ ...base, timings: { ...base.timings, ...f.timings } });
-    this.rules.clear();
-    for (const { rule, source } of f.rules) this.rules.add(rule, source);
+    if (rules) {
+      this.rules.clear();
+      for (const { rule, source } of f.rules) this.rules.add(rule, source);
+    }
     if (batches) {
       for (const { seed, source } of f.batches) {
         if (!this.batches.exists(BigInt(seed.id!))) this.seed(seed, source);

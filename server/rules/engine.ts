@@ -2,7 +2,7 @@
 // counters and seeded random streams make the same requests give the same decisions every run.
 import { ActivityMetadata } from '../batches/model';
 import { DuplicateRuleError, RuleError } from '../errors';
-import { BatchEffects } from '../batches/model';
+import { BatchEffects, outcomeOf, outcomeSpecProblem } from '../batches/model';
 import type { RuleExplanation } from '../schemas/types';
 import { Rule, RuleInput, RuleMatch, TransportFault, isBatchEffect } from './model';
 
@@ -205,9 +205,8 @@ function checkSemantics(input: RuleInput): void {
     if (fixed === range) throw new RuleError('a delay has either ms, or minMs and maxMs', '/fault');
     if (range && f.minMs! > f.maxMs!) throw new RuleError('minMs must not exceed maxMs', '/fault/minMs');
   }
-  if (input.outcome && input.outcome.errorCode === 'NoError' && input.outcome.status === 'Failed') {
-    throw new RuleError('a Failed outcome needs an errorCode other than NoError', '/outcome/errorCode');
-  }
+  const outcomeProblem = input.outcome ? outcomeSpecProblem(input.outcome) : null;
+  if (outcomeProblem) throw new RuleError(outcomeProblem.message, `/outcome${outcomeProblem.pointer}`);
 }
 
 /** 0 when the rule matches, else the first condition that failed (for METADATA, `missed.n` says which field). */
@@ -245,7 +244,12 @@ export class RuleBook {
 
   add(input: RuleInput, source = 'api'): Rule {
     checkSemantics(input);
-    const id = input.id ?? `r${this.nextId++}`;
+    let id = input.id;
+    if (id === undefined) {
+      // A rule may have been given an id of this very form: skip it.
+      do id = `r${this.nextId++}`;
+      while (this.rules.some((c) => c.rule.id === id));
+    }
     if (this.rules.some((c) => c.rule.id === id)) throw new DuplicateRuleError(id);
     const rule: Rule = {
       ...input,
@@ -280,6 +284,30 @@ export class RuleBook {
   clear(): void {
     this.rules = [];
     this.nextId = 1;
+  }
+
+  /** Removes the rules `which` accepts (in order); returns their ids. */
+  removeWhere(which: (rule: Rule) => boolean): string[] {
+    const removed = this.rules.filter((c) => which(c.rule)).map((c) => c.rule.id);
+    if (removed.length) this.rules = this.rules.filter((c) => !which(c.rule));
+    return removed;
+  }
+
+  /**
+   * Puts `first` (fixture rules, new) before the rules `keep` accepts (API rules, as they are,
+   * counters included); every other rule goes. Ids are checked against the kept rules.
+   */
+  replaceExcept(keep: (rule: Rule) => boolean, first: { rule: RuleInput; source: string }[]): void {
+    const kept = this.rules.filter((c) => keep(c.rule));
+    const before = this.rules;
+    this.rules = [...kept];
+    try {
+      for (const { rule, source } of first) this.add(rule, source);
+    } catch (err) {
+      this.rules = before;
+      throw err;
+    }
+    this.rules = [...this.rules.slice(kept.length), ...kept];
   }
 
   get size(): number {
@@ -326,7 +354,7 @@ export class RuleBook {
       checks.push({ rule: r, code: FIRED, n: 0 });
       r.fired++;
       verdict.ruleIds.push(r.id);
-      if (r.outcome) verdict.effects.outcome = { ...r.outcome };
+      if (r.outcome) verdict.effects.outcome = outcomeOf(r.outcome);
       if (r.timings) verdict.effects.timings = { ...verdict.effects.timings, ...r.timings };
       if (r.hold) verdict.effects.hold = r.hold;
       if (r.fault) {

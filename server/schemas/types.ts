@@ -3,7 +3,8 @@
 // the clock's state), the check at the end proves the schema describes exactly that type.
 import type { FromSchema } from 'json-schema-to-ts';
 import type { ClockState as DomainClockState } from '../batches/clock';
-import type { ActivityMetadata as DomainActivityMetadata, Outcome as DomainOutcome, StageTimings, TimingPlan as DomainTimingPlan } from '../batches/model';
+import type { ActivityMetadata as DomainActivityMetadata, Outcome as DomainOutcome, OutcomeSpec, StageTimings, TimingPlan as DomainTimingPlan } from '../batches/model';
+import type { FixtureFault } from '../errors';
 import type * as Schemas from './schemas';
 
 /**
@@ -22,6 +23,7 @@ export type MetadataJson = FromSchema<S['ActivityMetadata']>;
 export type WireMetadataJson = FromSchema<S['WireActivityMetadata']>;
 export type TimingsJson = FromSchema<S['Timings']>;
 export type OutcomeJson = FromSchema<S['Outcome']>;
+export type OutcomeInputJson = FromSchema<S['OutcomeInput']>;
 export type TransportFault = FromSchema<S['TransportFault']>;
 export type RuleMatch = FromSchema<S['RuleMatch']>;
 export type RuleInput = FromSchema<S['RuleInput']>;
@@ -43,6 +45,10 @@ export type SeenRequest = FromSchema<S['SeenRequest']>;
 export type VerifyResult = FromSchema<S['VerifyResult']>;
 export type ResetCommand = FromSchema<S['ResetCommand']>;
 export type ResetResult = FromSchema<S['ResetResult']>;
+export type RulesCleared = FromSchema<S['RulesCleared']>;
+export type FixturesReloaded = FromSchema<S['FixturesReloaded']>;
+export type FixtureProblem = FromSchema<S['FixtureProblem']>;
+export type AdminIndex = FromSchema<S['AdminIndex']>;
 export type Health = FromSchema<S['Health']>;
 export type Fixture = FromSchema<S['Fixture']>;
 export type NamespaceMatch = FromSchema<S['NamespaceMatch']>;
@@ -58,8 +64,10 @@ type Assert<T extends true> = T;
 // Compile-time proofs that schema and domain agree; a drift on either side fails the build.
 export type SchemaMatchesDomain = [
   Assert<Same<OutcomeJson, DomainOutcome>>,
+  Assert<Same<OutcomeInputJson, OutcomeSpec>>,
   Assert<Same<Required<TimingsJson>, StageTimings>>,
   Assert<Same<ClockStateJson, DomainClockState>>,
   Assert<Same<BatchJson['plan'], DomainTimingPlan>>,
   Assert<Same<WireMetadataJson, DomainActivityMetadata>>,
+  Assert<Same<FixtureProblem, FixtureFault>>,
 ];
