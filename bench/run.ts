@@ -30,7 +30,7 @@
 //   BENCH_PICK (best|median: which round per target is reported)  BENCH_SMALL_ROWS (1000)
 //   BENCH_SCALE_ROWS (1000000)  BENCH_SCALE_ROUNDS (4)  BENCH_SCALE_DURATION (6 s)  BENCH_SKIP (comma list of: startup,main,scale; results then go to partial.json)
 //   BENCH_BASELINE_MAIN (none: path to another build's dist/server/main.js, loaded like the mock)  BENCH_WAITERS (100)
-//   BENCH_PEERS / --peers (off)  BENCH_PEER_WARMUP_MAX (12 loads of BENCH_WARMUP s)  BENCH_PROFILE / --profile (off)
+//   BENCH_PEERS / --peers (off)  BENCH_PEER_WARMUP_MAX (12 loads of max(BENCH_WARMUP, 3) s)  BENCH_PROFILE / --profile (off)
 import Database from 'better-sqlite3';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
