@@ -1,4 +1,5 @@
-// Issue 6.4: crash safety. Eight clients keep submitting FileBatch to a spawned production server;
+// Issue 6.4: crash safety. Eight clients keep submitting FileBatch to a spawned production server
+// (each with four calls in flight, so that calls arriving together share a group commit, issue 17);
 // it is killed with SIGKILL mid-load and restarted on the same DB file, several times. Every id any
 // client got a 200 for must survive (GetStatus finds it, with the ExternalContext that client
 // sent), no id may be handed out twice, ids keep increasing across restarts, and SQLite's
@@ -18,6 +19,8 @@ import { waitFor } from './support/wait';
 
 const CYCLES = Number(process.env['CRASH_CYCLES'] ?? 4);
 const CLIENTS = 8;
+/** Calls each client keeps in flight (one keep-alive socket each): 32 at once, committed in groups. */
+const STREAMS = 4;
 /** The kill comes once this many FileBatch calls were acknowledged in the cycle: a different moment each cycle. */
 const ACKS_BEFORE_KILL = (cycle: number) => 100 + 150 * cycle;
 const STATUSES = ['Queued', 'ProcessingInput', 'WaitingForOutput', 'Completed', 'Aborted', 'Failed'];
@@ -63,7 +66,7 @@ async function getStatus(serviceUrl: string, id: bigint) {
 }
 
 describe('crash safety', () => {
-  it(`SIGKILL under load from ${CLIENTS} clients, ${CYCLES} times: no acknowledged id lost, none reused, integrity ok`, async (t) => {
+  it(`SIGKILL under load from ${CLIENTS} clients x ${STREAMS} calls in flight, ${CYCLES} times: no acknowledged id lost, none reused, integrity ok`, async (t) => {
     const acks: Ack[] = [];
     const unexpected: string[] = [];
     let server: ServerProcess | null = null;
@@ -77,9 +80,9 @@ describe('crash safety', () => {
       const cycleAcks: Ack[] = [];
       const failuresAfterKill = { n: 0 };
       const clients = Array.from({ length: CLIENTS }, async (_, c) => {
-        const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+        const agent = new http.Agent({ keepAlive: true, maxSockets: STREAMS });
         let n = 0;
-        try {
+        const stream = async () => {
           while (!killed) {
             const ctx = `cycle${cycle}-client${c}-${n++}`;
             try {
@@ -99,6 +102,9 @@ describe('crash safety', () => {
               else unexpected.push(`cycle ${cycle}: ${err.message} while the server was up`);
             }
           }
+        };
+        try {
+          await Promise.all(Array.from({ length: STREAMS }, stream));
         } finally {
           agent.destroy();
         }

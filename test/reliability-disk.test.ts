@@ -4,10 +4,13 @@
 // the store is degraded; GetStatus keeps answering for existing batches (even when recording
 // their transitions cannot be written); nothing crashes. Once space is freed, writes succeed again
 // without a restart, and the file passes integrity_check with every acknowledged id in it.
+// Issue 17: FileBatch calls arriving together share one commit (group commit); when that commit
+// fails on the full volume, every call of the group gets the fault and none is acknowledged.
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -168,6 +171,75 @@ describe('a full disk', { skip }, () => {
       t.diagnostic(`disk full: integrity_check ok; ${acked.size} acknowledged ids, 0 lost`);
     } finally {
       db.close();
+    }
+  });
+
+  it('fails a whole group commit together: every FileBatch of the group gets the fault, none is acknowledged', async (t) => {
+    const db = path.join(mnt, 'group.sqlite');
+    const server = await spawnServer({ DB_PATH: db });
+    const CONCURRENT = 16;
+    // One keep-alive socket per call: the calls of a burst reach the server in the same turn.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENT });
+    const acked = new Map<string, string>(); // id -> ExternalContext
+    const refusedCtx: string[] = [];
+    const bursts: string[] = [];
+    let largestRefusedBurst = 0;
+    const burst = async (tag: string) => {
+      const answers = await Promise.all(
+        Array.from({ length: CONCURRENT }, async (_, i) => {
+          const ctx = `${tag}-${i}`;
+          const a = await send(server.serviceUrl, {
+            method: 'POST',
+            headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: `"${API_NS}FileBatch"` },
+            body: envelope('1.1', fileBatchBody({ ExternalContext: ctx })),
+            agent,
+            timeoutMs: 10_000,
+          });
+          return { ctx, status: a.status, text: a.body.toString('utf8') };
+        }),
+      );
+      let refused = 0;
+      for (const a of answers) {
+        if (a.status === 200) acked.set(idOf(a.text)!, a.ctx);
+        else {
+          assert.equal(a.status, 500, a.text);
+          assert.match(a.text, /<faultcode>soap:Server<\/faultcode>/);
+          assert.match(a.text, /the store is full/);
+          refusedCtx.push(a.ctx);
+          refused++;
+        }
+      }
+      largestRefusedBurst = Math.max(largestRefusedBurst, refused);
+      bursts.push(`${CONCURRENT - refused}/${refused}`);
+      return refused;
+    };
+    try {
+      for (let b = 0; b < 3; b++) assert.equal(await burst(`before${b}`), 0);
+      fillVolume();
+      // Bursts until one is refused as a whole (the WAL may still have room for a few groups).
+      let b = 0;
+      while (largestRefusedBurst < CONCURRENT && b < 400) await burst(`full${b++}`);
+      assert.equal(largestRefusedBurst, CONCURRENT, `no burst was refused as a whole (acknowledged/refused per burst: ${bursts.join(' ')})`);
+      assert.equal(server.alive(), true);
+      fs.rmSync(FILLER);
+      await waitFor(async () => (await burst('after')) === 0, { what: 'a burst to succeed once space was freed' });
+      assert.deepEqual(server.errorLines(), [], 'nothing logged as an unexpected error');
+    } finally {
+      agent.destroy();
+      assert.equal(await server.stop(), 0, server.output().slice(-2000));
+    }
+    const file = new Database(db, { readonly: true });
+    try {
+      assert.equal(file.pragma('integrity_check', { simple: true }), 'ok');
+      const stored = new Map((file.prepare('SELECT id, external_context FROM batches').raw().all() as [number | bigint, string][]).map(([id, c]) => [String(id), c]));
+      const storedCtx = new Set(stored.values());
+      const lost = [...acked].filter(([id, ctx]) => stored.get(id) !== ctx);
+      assert.deepEqual(lost, [], 'acknowledged ids lost');
+      const kept = refusedCtx.filter((ctx) => storedCtx.has(ctx));
+      assert.deepEqual(kept, [], 'refused calls whose batch was stored all the same');
+      t.diagnostic(`group commit on a full disk: bursts of ${CONCURRENT} (acknowledged/refused): ${bursts.join(' ')}; ${acked.size} acknowledged, all stored; ${refusedCtx.length} refused, none stored`);
+    } finally {
+      file.close();
     }
   });
 });

@@ -29,6 +29,11 @@ export interface StatusResult {
   status: Status;
   errorCode: ErrorCode;
   externalContext: string | null;
+  /**
+   * Set when this read recorded transitions in the open group commit: settles once they are
+   * committed (or could not be: the read answers all the same, the next read records them).
+   */
+  recorded: Promise<void> | null;
 }
 
 /** A change to a namespace's batches, as BatchService reports it (the control core makes events of it). */
@@ -43,6 +48,8 @@ export interface BatchDetails {
   current: StatusView;
   history: HistoryEntry[];
 }
+
+const noop = (): void => undefined;
 
 /** A status's place in the lifecycle: the stages in order, then the terminal statuses. */
 const rank = (s: Status): number => (isStage(s) ? STAGES.indexOf(s) : isTerminal(s) ? STAGES.length : -1);
@@ -85,28 +92,57 @@ export class BatchService {
     effects?: BatchEffects,
     seed: { id?: bigint; createdAt?: number; anchor?: Anchor; source?: string } = {},
   ): bigint {
+    const write = this.creation(request, metadata, effects, seed);
+    const id = this.store.transaction(write);
+    this.onChange?.({ kind: 'created', id, source: seed.source ?? 'FileBatch' });
+    return id;
+  }
+
+  /**
+   * FileBatch: stores a new batch in this event-loop turn's group commit. The id comes once the
+   * group has committed (then it survives a crash); a failed commit rejects it, as it does every
+   * other write of the group. A write that fails by itself throws here, at once.
+   */
+  submitGrouped(request: FileBatchRequest, metadata: ActivityMetadata | null, effects?: BatchEffects): Promise<bigint> {
+    return this.store.grouped(this.creation(request, metadata, effects, {})).then((id) => {
+      this.onChange?.({ kind: 'created', id, source: 'FileBatch' });
+      return id;
+    });
+  }
+
+  /** The writes that create a batch: the row, and the history of the stages it has already passed. */
+  private creation(
+    request: FileBatchRequest,
+    metadata: ActivityMetadata | null,
+    effects: BatchEffects | undefined,
+    seed: { id?: bigint; createdAt?: number; anchor?: Anchor; source?: string },
+  ): () => bigint {
     const now = this.clock.now();
     const createdAt = seed.createdAt ?? now;
     const facts = { createdAt, request, metadata, plan: this.planFor(request, effects), anchor: seed.anchor ?? null };
     const past = timeline(facts, Math.max(now, createdAt));
     const current = past[past.length - 1]!;
     const source = seed.source ?? 'FileBatch';
-    const id = this.store.transaction(() => {
+    return () => {
       const id = this.store.insert({ ...facts, id: seed.id, namespace: this.namespace }, current);
       for (const t of past) this.store.addHistory(id, { ...t, at: t.since, recordedAt: now, source });
       return id;
-    });
-    this.onChange?.({ kind: 'created', id, source });
-    return id;
+    };
   }
 
   /** GetStatus: unknown (or absent) ids are NotFound with NoError, as the vendor documents. */
   status(id: bigint | null): StatusResult {
     const facts = id === null ? undefined : this.store.statusFacts(id);
-    if (!facts || facts.namespace !== this.namespace) return { found: false, status: 'NotFound', errorCode: 'NoError', externalContext: null };
+    if (!facts || facts.namespace !== this.namespace) return { found: false, status: 'NotFound', errorCode: 'NoError', externalContext: null, recorded: null };
+    this.recorded = null;
     const current = this.observe(facts);
-    return { found: true, status: current.status, errorCode: current.errorCode, externalContext: facts.externalContext };
+    const recorded = this.recorded;
+    this.recorded = null;
+    return { found: true, status: current.status, errorCode: current.errorCode, externalContext: facts.externalContext, recorded };
   }
+
+  /** What the last observe() left in the open group commit (status() passes it on). */
+  private recorded: Promise<void> | null = null;
 
   /**
    * What a waiter needs: the facts that decide the batch's status and its status now (recording
@@ -196,12 +232,20 @@ export class BatchService {
     const all = timeline(batch, now);
     const from = all.findIndex((t) => t.status === seen.status && t.errorCode === seen.errorCode);
     const fresh = from >= 0 ? all.slice(from + 1) : [current];
-    const nested = this.store.inTransaction();
+    const record = () => {
+      for (const t of fresh) this.store.addHistory(batch.id, { ...t, at: t.since, recordedAt: now, source: 'clock' });
+      this.store.setObserved(batch.id, current.status, current.errorCode);
+    };
+    // Inside a caller's transaction the caller's write fails as a whole; otherwise the rows join
+    // this turn's group commit.
+    const nested = this.store.inTransaction() && !this.store.grouping();
     try {
-      this.store.transaction(() => {
-        for (const t of fresh) this.store.addHistory(batch.id, { ...t, at: t.since, recordedAt: now, source: 'clock' });
-        this.store.setObserved(batch.id, current.status, current.errorCode);
-      });
+      if (nested) this.store.transaction(record);
+      else {
+        // A failed commit loses only bookkeeping: the status is derived all the same, and the
+        // next read records the transitions again.
+        this.recorded = this.store.grouped(record).then(noop, noop);
+      }
     } catch (err) {
       // A read must not fail because its bookkeeping could not be written (a full volume): the
       // status is derived all the same, and the next read records the transitions. Inside a

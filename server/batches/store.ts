@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { DuplicateBatchError, StoreFullError, StoreOpenError } from '../errors';
 import {
   DEFAULT_NAMESPACE,
@@ -325,6 +326,25 @@ function refuseForeign(db: Database.Database): void {
   }
 }
 
+/**
+ * How large a group commit may grow: it commits at the end of the event-loop turn that opened it,
+ * or earlier once it holds `maxWrites` writes or has been open `maxMs` (a long turn under load
+ * must not hold early answers back).
+ */
+export interface GroupBounds {
+  maxWrites: number;
+  maxMs: number;
+}
+
+export const DEFAULT_GROUP_BOUNDS: GroupBounds = { maxWrites: 256, maxMs: 4 };
+
+/** The writes waiting for one transaction to commit. */
+interface Group {
+  openedAt: number;
+  resolves: (() => void)[];
+  rejects: ((err: unknown) => void)[];
+}
+
 export interface ListQuery {
   namespace: string;
   /** Only ids greater than this (keyset paging). */
@@ -338,9 +358,15 @@ export class BatchStore {
   /** A write was refused for lack of space, and none has succeeded since (health: 'degraded'). */
   private full = false;
 
+  /** The open group commit (a transaction begun by the first grouped write of this turn), if any. */
+  private group: Group | null = null;
+  /** > 0 while a grouped write runs (its statements belong to the group, they do not commit it). */
+  private groupDepth = 0;
+
   constructor(
     private readonly dbPath: string,
     firstBatchId: bigint,
+    private readonly bounds: GroupBounds = DEFAULT_GROUP_BOUNDS,
   ) {
     if (dbPath !== ':memory:') {
       ensureParentDir(dbPath);
@@ -408,6 +434,9 @@ export class BatchStore {
       history: db.prepare(
         'SELECT status, error_code, at, recorded_at, source FROM batch_history WHERE batch_id = ? ORDER BY rowid',
       ),
+      begin: db.prepare('BEGIN'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
       delete: db.prepare('DELETE FROM batches WHERE id = ? AND namespace = ?'),
       deleteAll: db.prepare('DELETE FROM batches WHERE namespace = ?'),
       deleteAllHistory: db.prepare('DELETE FROM batch_history WHERE batch_id IN (SELECT id FROM batches WHERE namespace = ?)'),
@@ -430,6 +459,9 @@ export class BatchStore {
    * succeeds again); the other errors pass as they are.
    */
   private write<T>(fn: () => T): T {
+    // A write that is not part of the open group must not slip into its transaction (it would be
+    // acknowledged before that commit, or undone by its failure): the group commits first.
+    if (this.group !== null && this.groupDepth === 0) this.commitGroup();
     let result: T;
     try {
       result = fn();
@@ -438,9 +470,73 @@ export class BatchStore {
       if (e instanceof StoreFullError) this.full = true;
       throw e;
     }
-    this.full = false;
+    // Inside a group nothing is written yet: the commit decides.
+    if (this.groupDepth === 0) this.full = false;
     return result;
   }
+
+  /**
+   * Group commit: runs `fn` now, inside the transaction every grouped write of this event-loop
+   * turn shares (as a savepoint: if `fn` throws, its writes alone are undone and the error is
+   * thrown here, as from any write). The promise resolves with fn's result once that transaction
+   * has committed, and rejects, for every write of the group alike, when the commit fails. Its
+   * callers answer only then: nothing is acknowledged before it is durable.
+   * Inside a caller's own transaction there is no group: that transaction's commit decides.
+   */
+  grouped<T>(fn: () => T): Promise<T> {
+    if (this.group === null && this.db.inTransaction) return Promise.resolve(this.transaction(fn));
+    if (this.group === null) this.openGroup();
+    const g = this.group!;
+    let value: T;
+    this.groupDepth++;
+    try {
+      value = this.write(() => this.txFn(fn) as T);
+    } finally {
+      this.groupDepth--;
+    }
+    const done = new Promise<T>((resolve, reject) => {
+      g.resolves.push(() => resolve(value));
+      g.rejects.push(reject);
+    });
+    if (g.resolves.length >= this.bounds.maxWrites || performance.now() - g.openedAt >= this.bounds.maxMs) this.commitGroup();
+    return done;
+  }
+
+  /** Whether a group commit is open (its writes are not yet durable). */
+  grouping(): boolean {
+    return this.group !== null;
+  }
+
+  private openGroup(): void {
+    this.stmts.begin.run();
+    this.group = { openedAt: performance.now(), resolves: [], rejects: [] };
+    // The check phase: after every request read in this turn's poll phase has been served.
+    setImmediate(this.commitGroup);
+  }
+
+  /** Commits the open group, then tells its writers; a failed commit is undone and fails them all. */
+  private readonly commitGroup = (): void => {
+    const g = this.group;
+    if (g === null) return;
+    this.group = null;
+    try {
+      this.stmts.commit.run();
+    } catch (err) {
+      if (this.db.inTransaction) {
+        try {
+          this.stmts.rollback.run();
+        } catch {
+          // SQLite rolled it back already
+        }
+      }
+      const e = storeError(err, this.dbPath);
+      if (e instanceof StoreFullError) this.full = true;
+      for (const reject of g.rejects) reject(e);
+      return;
+    }
+    if (g.resolves.length > 0) this.full = false;
+    for (const resolve of g.resolves) resolve();
+  };
 
   /** 'degraded': the last write was refused for lack of space (reads are still served). */
   state(): 'open' | 'degraded' | 'closed' {
@@ -599,6 +695,7 @@ export class BatchStore {
 
   close(): void {
     if (!this.db.open) return;
+    this.commitGroup();
     try {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
     } catch (err) {

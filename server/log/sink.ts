@@ -23,14 +23,18 @@ export class LogSink {
     this.chunks.push(line);
     this.size += line.length;
     if (this.size >= this.highWater) this.flushAsync();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.flushAsync();
-      }, this.maxDelayMs);
-      this.timer.unref();
-    }
+    else this.arm();
     return true;
+  }
+
+  /** Makes sure what waits is written within maxDelayMs. */
+  private arm(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flushAsync();
+    }, this.maxDelayMs);
+    this.timer.unref();
   }
 
   private take(): Buffer | null {
@@ -57,7 +61,11 @@ export class LogSink {
         }
         if (written < buf.length) return writeFrom(buf.subarray(written));
         this.writing = false;
-        if (this.size > 0) this.flushAsync();
+        // What came meanwhile waits for a full batch or the timer, as any line does: writing it
+        // at once would make every completion a new small write, a thread-pool round trip each
+        // (under load that was a sixth of a GetStatus's CPU, measured with --profile).
+        if (this.size >= this.highWater) this.flushAsync();
+        else if (this.size > 0) this.arm();
       });
     writeFrom(data);
   }

@@ -172,7 +172,7 @@ export function createAsmxHandler(opts: AsmxOptions) {
   }
 
   /** Runs an understood request through the rules and the domain. */
-  function perform(sr: ServiceRequest, version: SoapVersion | null): Ending {
+  function perform(sr: ServiceRequest, version: SoapVersion | null): Ending | Promise<Ending> {
     let world: World;
     try {
       world = opts.enter(sr);
@@ -192,19 +192,24 @@ export function createAsmxHandler(opts: AsmxOptions) {
       const reply = version ? faultReply(version, operationFault(refusal.code, thrown), CACHE_OK) : textError(thrown, CACHE_OK);
       return { reply, decision, resultStatus: 'fault', error: null };
     }
+    const refused = (err: unknown) => refusedFor(err, version, decision, op);
     try {
       if (op === 'FileBatch') {
-        const id = world.batches.submit(sr.fileBatch!, sr.metadata, decision.effects);
-        sr.batchId = id;
-        return { reply: xmlOk(soapContentType(version!), fileBatchResponse(version!, id)), decision, resultStatus: 'created', error: null };
+        // Answered once the batch's group commit is durable; a failed commit is this request's fault.
+        return world.batches.submitGrouped(sr.fileBatch!, sr.metadata, decision.effects).then((id): Ending => {
+          sr.batchId = id;
+          return { reply: xmlOk(soapContentType(version!), fileBatchResponse(version!, id)), decision, resultStatus: 'created', error: null };
+        }, refused);
       }
       const status = world.batches.status(sr.batchId);
       const reply = version
         ? xmlOk(soapContentType(version), getStatusResponse(version, status))
         : xmlOk(CONTENT_TYPE_SOAP11, batchOutputDocument(status));
-      return { reply, decision, resultStatus: status.status, resultErrorCode: status.errorCode, error: null };
+      const ending: Ending = { reply, decision, resultStatus: status.status, resultErrorCode: status.errorCode, error: null };
+      // Transitions this read recorded are committed before it is answered.
+      return status.recorded ? status.recorded.then(() => ending) : ending;
     } catch (err) {
-      return refusedFor(err, version, decision, op);
+      return refused(err);
     }
   }
 

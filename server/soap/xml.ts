@@ -1,7 +1,7 @@
 // A small, strict, hostile-input-safe XML reader: parses a whole document into a light element
 // tree with positions. DTDs are refused outright (no entity can ever be declared, so none can be
 // expanded or fetched), and depth, element count and attribute count are bounded.
-import { SaxesParser, SaxesTagNS } from 'saxes';
+import type { SaxesParser, SaxesTagNS } from 'saxes';
 import { XMLNS_NS } from './constants';
 import { parseCommonXml } from './fastxml';
 
@@ -60,6 +60,8 @@ class TreeBuilder {
 
   private reset(): void {
     // XML 1.0 only, as .NET's XmlReader: 1.1 would let control characters in that no 1.0 answer can carry.
+    // saxes is loaded with the first document the fast path declines: start-up need not wait for it.
+    const { SaxesParser } = require('saxes') as typeof import('saxes');
     const parser = new SaxesParser({ xmlns: true, position: true, defaultXMLVersion: '1.0', forceXMLVersion: true });
     // No 'error' handler: without one saxes throws, which parse() turns into XmlSyntaxError. A
     // seventh handler would also push the parser object into V8's slow dictionary mode (4x slower).
@@ -139,16 +141,16 @@ class TreeBuilder {
   }
 }
 
-const builder = new TreeBuilder();
+let builder: TreeBuilder | undefined;
 
 /** Parses with the full reader (saxes) only. */
 export function parseXmlFull(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
-  return builder.parse(source, limits);
+  return (builder ??= new TreeBuilder()).parse(source, limits);
 }
 
 /** Parses a document: common envelopes take the one-pass fast path, all else the full reader. */
 export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
-  return parseCommonXml(source, limits) ?? builder.parse(source, limits);
+  return parseCommonXml(source, limits) ?? (builder ??= new TreeBuilder()).parse(source, limits);
 }
 
 export const attr = (el: XmlElement, ns: string, local: string): string | undefined =>
