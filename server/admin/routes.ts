@@ -7,6 +7,7 @@ import { MockControl, World } from '../control/facade';
 import type { WaitEnd } from '../control/waiters';
 import { NAMESPACE_HEADER } from '../http/namespaces';
 import { validate } from '../schemas/validate';
+import { dashboardHandler, isDashboardAsset } from './dashboard';
 import { openApiDocument } from './openapi';
 import { Problem, badRequest, notFound, problemHandler, sendProblem } from './problem';
 
@@ -145,7 +146,8 @@ export function createAdminRouter(opts: AdminOptions): Router {
         return;
       }
     }
-    if (opts.adminToken && req.path !== '/health') {
+    // The dashboard's page and assets hold no data: the page asks for the token itself.
+    if (opts.adminToken && req.path !== '/health' && !isDashboardAsset(req.path)) {
       const m = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? ''); // the scheme is case-insensitive (RFC 9110)
       if (!m || !tokenMatches(m[1]!, opts.adminToken)) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="cora-ocr-mock admin"');
@@ -183,12 +185,15 @@ export function createAdminRouter(opts: AdminOptions): Router {
 
   // --- batches
   router.get('/batches', (req, res) => {
-    const q = query(req, ['status', 'limit', 'after']);
+    const q = query(req, ['status', 'limit', 'after', 'order']);
     const status = q['status'];
     if (status !== undefined && !isStatus(status)) throw badRequest(`?status: '${status}' is not a status`, '?status');
+    const order = q['order'] ?? 'asc';
+    if (order !== 'asc' && order !== 'desc') throw badRequest(`?order: '${order}' is not asc or desc`, '?order');
     res.json(
       scope(req).listBatches({
         status,
+        newestFirst: order === 'desc',
         limit: intParam(q, 'limit', 1, 1000, 100),
         after: q['after'] === undefined ? undefined : parseId(q['after'], '?after'),
       }),
@@ -374,6 +379,9 @@ export function createAdminRouter(opts: AdminOptions): Router {
     control.dropNamespace(req.params['name'] as string);
     res.status(204).end();
   });
+
+  // --- the dashboard: the page at /ui, its live stream at /events (not JSON API routes: see dashboard.ts)
+  router.use(dashboardHandler(control));
 
   router.use((req, res) => sendProblem(res, notFound(`no admin route ${req.method} ${req.baseUrl}${req.path}`)));
   router.use(problemHandler(opts.onUnexpected));

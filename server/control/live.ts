@@ -1,0 +1,108 @@
+// Live change notes for watchers such as the dashboard: the event stream (events.ts) reduced to
+// "what changed, where", coalesced so that a busy mock tells each watcher at most a few times a
+// second. A note names kinds of state (batches, requests, rules, clock, namespaces), never their
+// content: the watcher reads what it shows through the admin API, so nothing a request carried is
+// copied here, and a slow watcher never holds up a request.
+//
+// Batches also change status with time alone (the lifecycle is derived from the clock), which no
+// event tells: a batch's JSON carries `nextChangeAt`, the moment its status next changes on its
+// own, so a watcher can read it again then (and on every clockMoved, which moves that moment).
+import type { EventStream, MockEvent } from './events';
+
+export type ChangeKind = 'batches' | 'requests' | 'rules' | 'clock' | 'namespaces';
+export const CHANGE_KINDS: readonly ChangeKind[] = ['batches', 'requests', 'rules', 'clock', 'namespaces'];
+
+/** One coalesced note: which kinds changed in which namespaces since the previous note. */
+export interface ChangeNote {
+  /** Counts notes sent to this watcher, from 1. */
+  seq: number;
+  kinds: ChangeKind[];
+  /** The namespaces where something changed, in the order they first did. */
+  namespaces: string[];
+  /** Events folded into this note. */
+  events: number;
+  /** Whether a namespace was reset in the meantime (a watcher drops what it shows of it). */
+  reset: boolean;
+}
+
+/** The kinds of state an event changes. */
+export function kindsOf(e: MockEvent): readonly ChangeKind[] {
+  switch (e.type) {
+    case 'batchCreated':
+    case 'batchForced':
+    case 'batchDeleted':
+    case 'batchesCleared':
+      return ['batches', 'namespaces'];
+    case 'requestJournaled':
+      // A request also moves the rules' matched counters (no event says so when none fired).
+      return ['requests', 'rules'];
+    case 'journalCleared':
+      return ['requests'];
+    case 'ruleFired':
+    case 'rulesChanged':
+      return ['rules', 'namespaces'];
+    // A clock move changes what every batch is, and when it next changes.
+    case 'clockMoved':
+      return ['clock', 'batches', 'namespaces'];
+    case 'reset':
+      return CHANGE_KINDS;
+    case 'namespaceCreated':
+    case 'namespaceDropped':
+      return ['namespaces'];
+  }
+}
+
+export interface WatchOptions {
+  /** The shortest time between two notes to this watcher (100: at most 10 a second). */
+  minIntervalMs: number;
+  onNote: (note: ChangeNote) => void;
+  /** Real time; tests may pass their own. */
+  now?: () => number;
+}
+
+/**
+ * One watcher: listens to every event of `events`, sends the first change at once and then at
+ * most one note per `minIntervalMs`, folding everything in between into it. Returns the function
+ * that stops it (listening ends, a pending note is dropped).
+ */
+export function watchChanges(events: EventStream, opts: WatchOptions): () => void {
+  const now = opts.now ?? Date.now;
+  const kinds = new Set<ChangeKind>();
+  const namespaces = new Set<string>();
+  let count = 0;
+  let reset = false;
+  let seq = 0;
+  let lastSentAt = -Infinity;
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+
+  const flush = () => {
+    timer = null;
+    if (stopped || count === 0) return;
+    const note: ChangeNote = { seq: ++seq, kinds: CHANGE_KINDS.filter((k) => kinds.has(k)), namespaces: [...namespaces], events: count, reset };
+    kinds.clear();
+    namespaces.clear();
+    count = 0;
+    reset = false;
+    lastSentAt = now();
+    opts.onNote(note);
+  };
+
+  const off = events.onAny((e) => {
+    for (const k of kindsOf(e)) kinds.add(k);
+    namespaces.add(e.namespace);
+    if (e.type === 'reset') reset = true;
+    count++;
+    if (timer !== null) return;
+    // Leading edge: a quiet mock's first change goes out at once (after the events of the same
+    // turn, e.g. the several of a reset); a busy one's wait for the interval.
+    timer = setTimeout(flush, Math.max(0, lastSentAt + opts.minIntervalMs - now()));
+  });
+
+  return () => {
+    stopped = true;
+    off();
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+  };
+}
