@@ -758,6 +758,8 @@ function App() {
           loaders.batches();
           break;
         case 'delete':
+          // Reads started by the delete's own note must not ask for the batch it deleted.
+          now.current = { ...now.current, selected: null };
           await api('DELETE', `batches/${arg.id}`);
           setSelected(null);
           setDetail(null);
