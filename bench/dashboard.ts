@@ -15,8 +15,21 @@ import path from 'node:path';
 
 export interface DashboardBenchLoad {
   reqPerSec: number;
+  requests: number;
   p99Ms: number;
   errors: number;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux); null elsewhere. */
+function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name; in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 /** What the bench harness lends this module (its own process handling and loader). */
@@ -27,6 +40,7 @@ export interface DashboardBenchDeps<P, K extends string> {
   seed: (dest: string) => void;
   tmp: string;
   spawnMock: (name: string, port: number, dbPath: string, env?: NodeJS.ProcessEnv, main?: string) => P;
+  pid: (p: P) => number;
   waitReady: (p: P, port: number, since: number) => Promise<number>;
   stop: (p: P) => Promise<void>;
   freePort: () => Promise<number>;
@@ -42,7 +56,7 @@ export interface DashboardBenchDeps<P, K extends string> {
 
 export interface DashboardBenchResult {
   viewer: string;
-  rows: { target: string; reqPerSec: number[]; p99Ms: number[]; errors: number; pageReadsPerSec?: number[] }[];
+  rows: { target: string; reqPerSec: number[]; p99Ms: number[]; errors: number; serverCpuUsPerRequest: (number | null)[]; pageReadsPerSec?: number[]; browserCpuShare?: number[] }[];
   targets: { target: string; value: string; pass: boolean | null }[];
   lines: string[];
 }
@@ -50,7 +64,38 @@ export interface DashboardBenchResult {
 /** An open dashboard: closes itself; counts the admin reads it made. */
 interface Viewer {
   reads(): number;
+  /** CPU seconds the viewer's processes have used so far (null: not measurable). */
+  cpu(): number | null;
   close(): Promise<void>;
+}
+
+/** CPU seconds used by the descendants of this process whose command starts with `prefix` (Linux). */
+function descendantsCpu(prefix: string): number | null {
+  try {
+    const parent = new Map<number, number>();
+    const comm = new Map<number, string>();
+    for (const name of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+        const open = stat.indexOf('(');
+        const close = stat.lastIndexOf(')');
+        parent.set(Number(name), Number(stat.slice(close + 2).split(' ')[1]));
+        comm.set(Number(name), stat.slice(open + 1, close));
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    const mine = (pid: number): boolean => {
+      for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === process.pid) return true;
+      return false;
+    };
+    let total = 0;
+    for (const [pid, c] of comm) if (c.startsWith(prefix) && mine(pid)) total += cpuSeconds(pid) ?? 0;
+    return total;
+  } catch {
+    return null;
+  }
 }
 
 interface ViewerFactory {
@@ -60,6 +105,10 @@ interface ViewerFactory {
 }
 
 async function chromiumViewers(log: (msg: string) => void): Promise<ViewerFactory | null> {
+  if (process.env['BENCH_DASHBOARD_VIEWER'] === 'node') {
+    log('dashboard: BENCH_DASHBOARD_VIEWER=node: no browser');
+    return null;
+  }
   const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
   if (!fs.existsSync(executablePath)) {
     log(`dashboard: no Chromium at ${executablePath}`);
@@ -79,7 +128,7 @@ async function chromiumViewers(log: (msg: string) => void): Promise<ViewerFactor
         });
         await page.goto(`${origin}/__admin/ui`);
         await page.waitForSelector('[data-testid=live]:text("live")', { timeout: 20_000 });
-        return { reads: () => reads, close: () => context.close() };
+        return { reads: () => reads, cpu: () => descendantsCpu('chrom'), close: () => context.close() };
       },
       shutdown: () => browser.close(),
     };
@@ -123,6 +172,7 @@ function nodeViewers(): ViewerFactory {
       })().catch(() => {});
       return {
         reads: () => reads,
+        cpu: () => null,
         close: async () => {
           abort.abort();
           await pump;
@@ -152,24 +202,34 @@ export async function dashboardBench<P, K extends string>(d: DashboardBenchDeps<
     if (baseline) await d.waitReady(baseline, basePort, performance.now());
     const target = (p: P, at: number) => ({ port: at, kind: d.kind, idLo: d.idLo, idHi: d.idHi, server: p });
 
-    type Spec = { name: string; run: (seconds: number) => Promise<DashboardBenchLoad & { pageReadsPerSec?: number }> };
+    type Measured = DashboardBenchLoad & { pageReadsPerSec?: number; pageCpuShare?: number | null; cpuUsPerRequest: number | null };
+    type Spec = { name: string; run: (seconds: number) => Promise<Measured> };
+    /** A load, with the server's CPU time per request (its own cost, whatever else shares the machine). */
+    const measured = async (p: P, at: number, seconds: number): Promise<Measured> => {
+      const cpu0 = cpuSeconds(d.pid(p));
+      const r = await d.load(target(p, at), seconds);
+      const cpu1 = cpuSeconds(d.pid(p));
+      return { ...r, cpuUsPerRequest: cpu0 === null || cpu1 === null || r.requests === 0 ? null : ((cpu1 - cpu0) * 1e6) / r.requests };
+    };
     const withPage: Spec['run'] = async (seconds) => {
       const v = await viewers.open(origin);
       try {
         const before = v.reads();
-        const r = await d.load(target(mock, port), seconds);
-        return { ...r, pageReadsPerSec: (v.reads() - before) / seconds };
+        const cpu0 = v.cpu();
+        const r = await measured(mock, port, seconds);
+        const cpu1 = v.cpu();
+        return { ...r, pageReadsPerSec: (v.reads() - before) / seconds, pageCpuShare: cpu0 === null || cpu1 === null ? null : (cpu1 - cpu0) / seconds };
       } finally {
         await v.close();
       }
     };
     const specs: Spec[] = [
-      { name: 'SOAP 1.1 GetStatus, no page open', run: (s) => d.load(target(mock, port), s) },
+      { name: 'SOAP 1.1 GetStatus, no page open', run: (s) => measured(mock, port, s) },
       { name: 'SOAP 1.1 GetStatus, one dashboard open', run: withPage },
-      ...(baseline ? [{ name: 'SOAP 1.1 GetStatus, baseline build', run: (s: number) => d.load(target(baseline, basePort), s) }] : []),
+      ...(baseline ? [{ name: 'SOAP 1.1 GetStatus, baseline build', run: (s: number) => measured(baseline, basePort, s) }] : []),
     ];
     if (d.warmup > 0) for (const s of specs) await s.run(d.warmup);
-    const per = specs.map(() => [] as (DashboardBenchLoad & { pageReadsPerSec?: number })[]);
+    const per = specs.map(() => [] as Measured[]);
     for (let round = 0; round < d.rounds; round++) {
       // Alternate the order, so neither side always runs on a warmer (or more loaded) machine.
       const order = specs.map((_, i) => i);
@@ -179,7 +239,8 @@ export async function dashboardBench<P, K extends string>(d: DashboardBenchDeps<
         per[i]!.push(r);
         d.log(
           `dashboard round ${round + 1}/${d.rounds} ${specs[i]!.name.padEnd(40)} ${Math.round(r.reqPerSec).toLocaleString('en-US').padStart(7)} req/s  ` +
-            `p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}${r.pageReadsPerSec !== undefined ? `  page reads ${r.pageReadsPerSec.toFixed(1)}/s` : ''}`,
+            `p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  server CPU ${r.cpuUsPerRequest === null ? '?' : r.cpuUsPerRequest.toFixed(0)} us/request` +
+            `${r.pageReadsPerSec !== undefined ? `  page reads ${r.pageReadsPerSec.toFixed(1)}/s` : ''}${r.pageCpuShare != null ? `  browser CPU ${(r.pageCpuShare * 100).toFixed(0)}% of a core` : ''}`,
         );
       }
     }
@@ -188,7 +249,9 @@ export async function dashboardBench<P, K extends string>(d: DashboardBenchDeps<
       reqPerSec: per[i]!.map((r) => Math.round(r.reqPerSec)),
       p99Ms: per[i]!.map((r) => Math.round(r.p99Ms * 100) / 100),
       errors: per[i]!.reduce((a, r) => a + r.errors, 0),
+      serverCpuUsPerRequest: per[i]!.map((r) => (r.cpuUsPerRequest === null ? null : Math.round(r.cpuUsPerRequest))),
       ...(per[i]![0]!.pageReadsPerSec !== undefined ? { pageReadsPerSec: per[i]!.map((r) => Math.round(r.pageReadsPerSec! * 10) / 10) } : {}),
+      ...(per[i]![0]!.pageCpuShare != null ? { browserCpuShare: per[i]!.map((r) => Math.round((r.pageCpuShare ?? 0) * 100) / 100) } : {}),
     }));
     // Round by round ratios; the judged one is the median round's (the lower middle for two).
     const ratios = (a: number, b: number) => per[a]!.map((r, k) => r.reqPerSec / per[b]![k]!.reqPerSec);
@@ -202,13 +265,21 @@ export async function dashboardBench<P, K extends string>(d: DashboardBenchDeps<
     }
     const open = ratios(1, 0);
     targets.push({ target: 'dashboard: GetStatus with one page open >= 90% of no page (same rounds)', value: `${pct(judged(open))} (rounds: ${open.map(pct).join(', ')})`, pass: judged(open) >= 0.9 });
+    const cpu = (i: number) => per[i]!.map((r) => r.cpuUsPerRequest).filter((x): x is number => x !== null);
+    if (cpu(0).length && cpu(1).length) {
+      const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)]!;
+      // The mock's own cost of a page, free of the CPU the browser takes from a shared machine.
+      targets.push({ target: 'dashboard: server CPU per GetStatus, page open / no page (median rounds)', value: `${(med(cpu(1)) / med(cpu(0))).toFixed(3)} (${med(cpu(1)).toFixed(0)} / ${med(cpu(0)).toFixed(0)} us)`, pass: null });
+    }
     const lines = [
       '',
       `the dashboard (issue 12); the open page is ${viewers.name}`,
       ...rows.map(
         (r) =>
           `  ${r.target.padEnd(42)} req/s by round ${r.reqPerSec.map((x) => x.toLocaleString('en-US')).join(', ')}  p99 ms ${r.p99Ms.join(', ')}  errors ${r.errors}` +
-          (r.pageReadsPerSec ? `  page reads/s ${r.pageReadsPerSec.join(', ')}` : ''),
+          `  server CPU us/request ${r.serverCpuUsPerRequest.map((x) => x ?? '?').join(', ')}` +
+          (r.pageReadsPerSec ? `  page reads/s ${r.pageReadsPerSec.join(', ')}` : '') +
+          (r.browserCpuShare ? `  browser CPU (cores) ${r.browserCpuShare.join(', ')}` : ''),
       ),
     ];
     return { viewer: viewers.name, rows, targets, lines };

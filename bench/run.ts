@@ -756,7 +756,7 @@ async function main(): Promise<void> {
   }
 
   // --- 2b. the dashboard (issue 12): no page against the baseline build, one page open (bench/dashboard.ts)
-  const dashboard = S.skip.has('dashboard') ? null : await dashboardBench({ mainJs: MAIN_JS, baselineMain: S.baselineMain, seed: (dest) => void seedDb(template, dest, S.smallRows), tmp, spawnMock, waitReady, stop, freePort, load, kind: 'soap11' as Kind, idLo: FIRST_ID, idHi: FIRST_ID + S.smallRows - 1, rounds: S.rounds, duration: S.duration, warmup: S.warmup, log });
+  const dashboard = S.skip.has('dashboard') ? null : await dashboardBench({ mainJs: MAIN_JS, baselineMain: S.baselineMain, seed: (dest) => void seedDb(template, dest, S.smallRows), tmp, spawnMock, pid: (p) => p.pid, waitReady, stop, freePort, load, kind: 'soap11' as Kind, idLo: FIRST_ID, idHi: FIRST_ID + S.smallRows - 1, rounds: S.rounds, duration: S.duration, warmup: S.warmup, log });
   if (dashboard) result.dashboard = dashboard;
 
   // --- 3. scale ------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ describe('change notes for watchers', () => {
     assert.deepEqual((await it.next()).value, { event: 'hello', data: { intervalMs: 100 } });
     const id = await submit(mock);
     // One FileBatch: the batch, its journal entry (and the rules' counters, which requests move).
+    // A note names kinds of state only, never what a request carried.
     const kinds = new Set<string>();
     while (!(kinds.has('batches') && kinds.has('requests'))) {
       const f = (await it.next()).value as Frame;
@@ -114,7 +115,7 @@ describe('change notes for watchers', () => {
       await admin.reset();
       while (notes.length === 0) await new Promise((r) => setTimeout(r, 10));
       assert.equal(notes[0]!.reset, true);
-      assert.deepEqual(notes[0]!.kinds, ['batches', 'requests', 'rules', 'clock', 'namespaces']);
+      assert.deepEqual(notes[0]!.kinds, ['batches', 'requests', 'counters', 'rules', 'clock', 'namespaces']);
     } finally {
       stop();
     }

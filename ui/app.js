@@ -570,6 +570,8 @@ function App() {
   const now = useRef({});
   now.current = { batchFilter, selected, journalFilter, namespace };
   const nextTimer = useRef(null);
+  const shownRules = useRef(0);
+  shownRules.current = rules ? rules.items.length : 0;
 
   const fail = (where) => (err) => {
     if (err instanceof ApiError && err.status === 401) {
@@ -704,7 +706,8 @@ function App() {
               if (data.kinds.includes('batches')) loaders.batches();
               else if (data.kinds.includes('clock')) loaders.clock();
               if (data.kinds.includes('requests')) loaders.requests();
-              if (data.kinds.includes('rules')) loaders.rules();
+              // Counters move on every request: worth a read only while some rule is shown.
+              if (data.kinds.includes('rules') || (data.kinds.includes('counters') && shownRules.current > 0)) loaders.rules();
             }
           });
           if (stopped) return;

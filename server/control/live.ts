@@ -9,8 +9,12 @@
 // own, so a watcher can read it again then (and on every clockMoved, which moves that moment).
 import type { EventStream, MockEvent } from './events';
 
-export type ChangeKind = 'batches' | 'requests' | 'rules' | 'clock' | 'namespaces';
-export const CHANGE_KINDS: readonly ChangeKind[] = ['batches', 'requests', 'rules', 'clock', 'namespaces'];
+/**
+ * `counters`: requests were judged by the rules, so their matched/fired counters may have moved
+ * (a watcher showing no rule has nothing to read again); `rules`: the rule book itself changed.
+ */
+export type ChangeKind = 'batches' | 'requests' | 'counters' | 'rules' | 'clock' | 'namespaces';
+export const CHANGE_KINDS: readonly ChangeKind[] = ['batches', 'requests', 'counters', 'rules', 'clock', 'namespaces'];
 
 /** One coalesced note: which kinds changed in which namespaces since the previous note. */
 export interface ChangeNote {
@@ -35,10 +39,11 @@ export function kindsOf(e: MockEvent): readonly ChangeKind[] {
       return ['batches', 'namespaces'];
     case 'requestJournaled':
       // A request also moves the rules' matched counters (no event says so when none fired).
-      return ['requests', 'rules'];
+      return ['requests', 'counters'];
     case 'journalCleared':
       return ['requests'];
     case 'ruleFired':
+      return ['counters'];
     case 'rulesChanged':
       return ['rules', 'namespaces'];
     // A clock move changes what every batch is, and when it next changes.
