@@ -88,6 +88,11 @@ const row = (id: string, status?: string) => `[data-testid=batch-row][data-id="$
 const shown = (page: Page, selector: string) => page.waitForSelector(selector, { timeout: SHOWN_MS });
 const text = async (page: Page, selector: string) => (await page.locator(selector).first().textContent()) ?? '';
 
+/** Brings the journal on screen: the page reads a live panel only while it is in view. */
+async function showJournal(page: Page): Promise<void> {
+  await page.locator('[data-testid=journal]').scrollIntoViewIfNeeded();
+}
+
 async function live(page: Page): Promise<void> {
   await shown(page, '[data-testid=live]:text("live")');
 }
@@ -160,6 +165,7 @@ describe('the dashboard in a real browser', () => {
     assert.deepEqual(await getStatus(s, id), { status: 'Completed', errorCode: 'NoError' });
 
     // The request of that FileBatch (and the GetStatus) reached the journal panel live too.
+    await showJournal(page);
     await shown(page, '[data-testid=journal] [data-testid=journal-row]');
     assert.equal(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument), true, 'the page was reloaded');
     assert.deepEqual(problems, []);
@@ -270,6 +276,7 @@ describe('the dashboard in a real browser', () => {
     assert.ok(metadata.includes(hostile.activity), metadata);
     assert.equal(await text(page, '[data-testid="detail-ExternalContext"]'), hostile.context);
     // The journal entry's expanded view shows the metadata as the request carried it.
+    await showJournal(page);
     await page.click('[data-testid=journal] [data-testid=journal-row]');
     await shown(page, '[data-testid=journal] [data-testid=journal-detail]');
     assert.ok((await text(page, '[data-testid=journal] [data-testid=journal-detail]')).includes(hostile.activity));
@@ -307,6 +314,65 @@ describe('the dashboard in a real browser', () => {
     await shown(page, row(second));
     // The only errors are the browser's notes of the refused (401) calls.
     assert.deepEqual(problems.filter((p) => !/status of 401/.test(p)), []);
+  });
+
+  it('sets and resumes the clock, filters the journal, resets with and without batches', async () => {
+    const s = await server();
+    const { page, problems } = await open(s);
+    await live(page);
+    const id = await fileBatch(s);
+    await getStatus(s, id);
+    await shown(page, row(id));
+    await page.fill('[data-testid=clock-set-input]', '2030-01-01T00:00:00Z');
+    await page.click('[data-testid=clock-set]');
+    await shown(page, '[data-testid=clock-now]:text("2030-01-01")');
+    await freeze(page);
+    await page.click('[data-testid=clock-resume]');
+    await shown(page, '[data-testid=clock-state]:text("running")');
+
+    await showJournal(page);
+    await shown(page, '[data-testid=journal] [data-testid=journal-row] >> nth=1');
+    await page.selectOption('[data-testid=journal-operation]', 'GetStatus');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=journal] [data-testid=journal-row]').length === 1, undefined, { timeout: SHOWN_MS });
+    assert.match(await text(page, '[data-testid=journal] [data-testid=journal-row]'), /GetStatus/);
+
+    // Keep batches: the batch stays, the journal empties.
+    await page.check('[data-testid=reset-keep]');
+    await page.click('[data-testid=reset]');
+    await page.click('[data-testid=reset]');
+    await page.waitForSelector('[data-testid=journal] [data-testid=journal-row]', { state: 'detached', timeout: SHOWN_MS });
+    await shown(page, row(id));
+    await page.uncheck('[data-testid=reset-keep]');
+    await page.click('[data-testid=reset]');
+    await page.click('[data-testid=reset]');
+    await page.waitForSelector(row(id), { state: 'detached', timeout: SHOWN_MS });
+    assert.deepEqual(problems, []);
+  });
+
+  it('switches namespaces once there are some, and works inside one under /ns/{name}', async () => {
+    const s = await server();
+    const { page, problems } = await open(s);
+    await live(page);
+    const mine = await fileBatch(s);
+    await shown(page, row(mine));
+    const r = await raw(`${s.origin}/ns/worker-3${'/SequenceServices/coraOcrIntegration_v1.0.0.asmx'}`, {
+      method: 'POST',
+      headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: soapAction('FileBatch') },
+      body: envelope('1.1', fileBatchBody({ ExternalContext: 'in-worker-3' })),
+    });
+    const theirs = /<MasterWorkflowInstanceId>(\d+)</.exec(r.body)![1]!;
+    await shown(page, '[data-testid=namespace]');
+    await page.selectOption('[data-testid=namespace]', 'worker-3');
+    await shown(page, row(theirs));
+    assert.equal(await page.locator(row(mine)).count(), 0);
+
+    const inside = await browser.newPage();
+    after(() => inside.close());
+    await inside.goto(`${s.origin}/ns/worker-3/__admin/ui`);
+    await inside.waitForSelector('[data-testid=namespace-fixed]:text("worker-3")', { timeout: SHOWN_MS });
+    await inside.waitForSelector(row(theirs), { timeout: SHOWN_MS });
+    assert.equal(await inside.locator(row(mine)).count(), 0);
+    assert.deepEqual(problems, []);
   });
 
   it('writes the README screenshot (docs/dashboard.png)', async () => {

@@ -5,6 +5,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { AdminClient } from '../server/client';
 import type { ChangeNote } from '../server/control/live';
 import { RunningMock, raw, startMock, status, submit } from './support/mock';
+import { waitFor } from './support/wait';
 
 let mock: RunningMock;
 let admin: AdminClient;
@@ -64,9 +65,13 @@ describe('change notes for watchers', () => {
       assert.ok(note.kinds.includes('clock') && note.kinds.includes('namespaces'), JSON.stringify(note));
       break;
     }
+    assert.equal(mock.app.control.watchCount, 1);
     abort.abort();
     await assert.rejects(it.next());
     assert.ok(id);
+    // The page went away: its watch ends, and with it every listener on the hot path.
+    await waitFor(() => mock.app.control.watchCount === 0, { what: 'the watch to end' });
+    assert.equal(mock.app.control.defaultWorld.events.has('requestJournaled'), false);
   });
 
   it('a burst becomes one note, and notes to a watcher are at least 100 ms apart however busy the mock is', async () => {

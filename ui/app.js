@@ -5,8 +5,8 @@
 //
 // Every text that came from a request (ExternalContext, file names, metadata, SOAPAction) is
 // rendered as a text node by Preact; nothing is ever set as HTML or as a URL.
-import { h, render } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { Component, h, render } from 'preact';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 
 const html = htm.bind(h);
@@ -14,7 +14,7 @@ const TOKEN_KEY = 'cora-ocr-mock.adminToken';
 const NS_HEADER = 'X-Cora-Mock-Namespace';
 const STAGES = ['Queued', 'ProcessingInput', 'WaitingForOutput'];
 const BATCH_PAGE = 100;
-const JOURNAL_PAGE = 100;
+const JOURNAL_PAGE = 50;
 
 // ---------------------------------------------------------------- the admin API
 
@@ -26,9 +26,13 @@ class ApiError extends Error {
   }
 }
 
+// Opened as /ns/{name}/__admin/ui, the page works in that namespace (its calls go under the same
+// prefix) and offers no switcher.
+const prefixed = /^\/ns\/([^/]+)\/__admin\/ui$/.exec(location.pathname);
 const session = {
   token: sessionStorage.getItem(TOKEN_KEY),
-  namespace: 'default',
+  namespace: prefixed ? decodeURIComponent(prefixed[1]) : 'default',
+  fixedNamespace: prefixed !== null,
 };
 
 function headers(extra) {
@@ -127,6 +131,44 @@ function coalesced(fn) {
   return run;
 }
 
+/**
+ * A component that renders again only when a prop changed (Preact's core has no memo): a note
+ * about the journal re-renders the journal, not the batch table beside it.
+ */
+function memo(Inner) {
+  return class Memo extends Component {
+    shouldComponentUpdate(next) {
+      const keys = Object.keys(next);
+      if (keys.length !== Object.keys(this.props).length) return true;
+      return keys.some((k) => next[k] !== this.props[k]);
+    }
+    render(props) {
+      return h(Inner, props);
+    }
+  };
+}
+
+/**
+ * Whether the element is on screen (and the tab visible): `onChange(bool)` whenever that changes.
+ * Live panels out of view are not read on every note, only once they come into view again.
+ */
+function useInView(ref, onChange) {
+  useEffect(() => {
+    let inView = true;
+    const tell = () => onChange(inView && document.visibilityState !== 'hidden');
+    const io = new IntersectionObserver((entries) => {
+      inView = entries[entries.length - 1].isIntersecting;
+      tell();
+    });
+    io.observe(ref.current);
+    document.addEventListener('visibilitychange', tell);
+    return () => {
+      io.disconnect();
+      document.removeEventListener('visibilitychange', tell);
+    };
+  }, []);
+}
+
 // ---------------------------------------------------------------- formatting
 
 const fmtTime = (iso) => (iso ? iso.replace('T', ' ').replace('Z', '') : '');
@@ -212,7 +254,8 @@ function Header({ health, version, live, namespaces, namespace, onNamespace, onF
       ${health ? `${health.status} · store ${health.store} · ${health.batches ?? '?'} batches · up ${fmtDuration(health.uptimeMs)}` : 'health …'}
     </span>
     <span class=${`pill ${live === 'live' ? 'ok' : 'bad'}`} data-testid="live">${live}</span>
-    ${nsNames.length > 1
+    ${session.fixedNamespace ? html`<span class="pill" data-testid="namespace-fixed">namespace ${namespace}</span>` : null}
+    ${nsNames.length > 1 && !session.fixedNamespace
       ? html`<${Field} label="namespace"><${Select} testid="namespace" value=${namespace} options=${nsNames} onChange=${onNamespace} /><//>`
       : null}
     ${session.token ? html`<button class="link" data-testid="forget-token" onClick=${onForget}>forget token</button>` : null}
@@ -229,7 +272,7 @@ const STEPS = [
   { value: '86400000', label: '1 day' },
 ];
 
-function ClockPanel({ clock, act }) {
+const ClockPanel = memo(function ClockPanel({ clock, act }) {
   const [step, setStep] = useState('1000');
   const [setTo, setSetTo] = useState('');
   const [, tick] = useState(0);
@@ -258,20 +301,20 @@ function ClockPanel({ clock, act }) {
       <button type="submit" data-testid="clock-set">Set</button>
     </form>
   </section>`;
-}
+});
 
-function ResetPanel({ act }) {
+const ResetPanel = memo(function ResetPanel({ act }) {
   const [keep, setKeep] = useState(false);
   return html`<section class="panel reset">
     <h2>Reset</h2>
     <label class="check"><input type="checkbox" data-testid="reset-keep" checked=${keep} onChange=${(e) => setKeep(e.currentTarget.checked)} /> keep batches</label>
     <${ConfirmButton} testid="reset" cls="danger" label="Reset namespace" confirmLabel="Click again to reset" onConfirm=${() => act('reset', { keepBatches: keep })} />
   </section>`;
-}
+});
 
 // ---------------------------------------------------------------- batches
 
-function BatchesPanel({ batches, clock, vocab, filter, onFilter, selected, onSelect }) {
+const BatchesPanel = memo(function BatchesPanel({ batches, clock, vocab, filter, onFilter, selected, onSelect }) {
   const [, tick] = useState(0);
   useEffect(() => {
     if (!clock || clock.reading.frozen) return undefined;
@@ -300,9 +343,9 @@ function BatchesPanel({ batches, clock, vocab, filter, onFilter, selected, onSel
     </table>
     ${batches && batches.items.length === 0 ? html`<p class="empty">No batches${filter ? ` in ${filter}` : ''}.</p>` : null}
   </section>`;
-}
+});
 
-function BatchDetail({ batch, journal, vocab, act, onClose, error }) {
+const BatchDetail = memo(function BatchDetail({ batch, journal, vocab, act, onClose, error }) {
   const [status, setStatus] = useState('Failed');
   const [code, setCode] = useState('InternalError');
   if (!batch) return null;
@@ -351,7 +394,7 @@ function BatchDetail({ batch, journal, vocab, act, onClose, error }) {
     <h3>Requests for this batch</h3>
     <${JournalTable} items=${journal ? journal.items : []} testid="detail-journal" />
   </section>`;
-}
+});
 
 // ---------------------------------------------------------------- journal
 
@@ -386,20 +429,22 @@ function JournalTable({ items, testid }) {
   return html`<table class="grid journal" data-testid=${testid}>
     <thead><tr><th>#</th><th>time</th><th>protocol</th><th>operation</th><th>batch</th><th>answer</th><th>rules</th><th>fault</th></tr></thead>
     <tbody>
-      ${rows.map((e) => [
+      ${rows.flatMap((e) => [
         html`<tr key=${e.seq} data-testid="journal-row" data-seq=${e.seq} class=${`${open === e.seq ? 'selected' : ''} ${e.httpStatus >= 400 ? 'failed' : ''}`} onClick=${() => setOpen(open === e.seq ? null : e.seq)}>
           <td class="mono">${e.seq}</td><td class="mono">${fmtTime(e.time)}</td><td>${str(e.protocol)}</td><td>${str(e.operation)}</td>
           <td class="mono">${str(e.batchId)}</td><td class="text">${`${e.httpStatus} ${e.summary}`}</td><td>${e.ruleIds.join(', ')}</td><td>${str(e.transportFault)}</td>
         </tr>`,
-        open === e.seq ? html`<tr key=${`${e.seq}-d`} class="expanded"><td colspan="8"><${JournalEntryDetail} seq=${e.seq} /></td></tr>` : null,
+        ...(open === e.seq ? [html`<tr key=${`${e.seq}-d`} class="expanded"><td colspan="8"><${JournalEntryDetail} seq=${e.seq} /></td></tr>`] : []),
       ])}
     </tbody>
   </table>`;
 }
 
-function JournalPanel({ journal, filter, onFilter, vocab, act }) {
+const JournalPanel = memo(function JournalPanel({ journal, filter, onFilter, vocab, act, onInView }) {
+  const ref = useRef(null);
+  useInView(ref, onInView);
   const set = (k) => (v) => onFilter({ ...filter, [k]: v });
-  return html`<section class="panel journal-panel">
+  return html`<section class="panel journal-panel" ref=${ref}>
     <div class="panel-head">
       <h2>Requests <small>${journal ? `${journal.size} journaled (of ${journal.capacity}), ${journal.dropped} dropped` : ''}</small></h2>
       <${ConfirmButton} testid="journal-clear" label="Clear" confirmLabel="Click again to clear" onConfirm=${() => act('clearJournal')} />
@@ -412,7 +457,7 @@ function JournalPanel({ journal, filter, onFilter, vocab, act }) {
     </div>
     <${JournalTable} items=${journal ? journal.items : []} testid="journal" />
   </section>`;
-}
+});
 
 // ---------------------------------------------------------------- rules
 
@@ -470,7 +515,9 @@ function effectText(r) {
   return '';
 }
 
-function RulesPanel({ rules, vocab, act, error }) {
+const RulesPanel = memo(function RulesPanel({ rules, vocab, act, error, onInView }) {
+  const ref = useRef(null);
+  useInView(ref, onInView);
   const [f, setF] = useState({
     template: 'fail', operation: '', fileName: '', batchId: '', description: '', times: '',
     outcomeStatus: 'Failed', errorCode: 'InputFileNotFound', at: 'ProcessingInput',
@@ -481,7 +528,7 @@ function RulesPanel({ rules, vocab, act, error }) {
   const set = (k) => (v) => setF({ ...f, [k]: v });
   const input = (k, attrs = {}) => html`<input data-testid=${`tpl-${k}`} value=${f[k]} onInput=${(e) => set(k)(e.currentTarget.value)} ...${attrs} />`;
   const t = f.template;
-  return html`<section class="panel rules">
+  return html`<section class="panel rules" ref=${ref}>
     <div class="panel-head">
       <h2>Rules <small>${rules ? `${rules.items.length}` : ''}</small></h2>
       <${ConfirmButton} testid="rules-clear" label="Delete all" confirmLabel="Click again to delete all" onConfirm=${() => act('clearRules')} />
@@ -542,7 +589,7 @@ function RulesPanel({ rules, vocab, act, error }) {
     </div>
     <${ErrorLine} error=${error} testid="rules-error" />
   </section>`;
-}
+});
 
 // ---------------------------------------------------------------- the app
 
@@ -571,6 +618,19 @@ function App() {
   now.current = { batchFilter, selected, journalFilter, namespace };
   const nextTimer = useRef(null);
   const shownRules = useRef(0);
+  // Which live panels are in view; a note for one that is not marks it stale, read when it shows.
+  const inView = useRef({ requests: true, rules: true });
+  const stale = useRef(new Set());
+  const whenInView = (kind) => {
+    if (inView.current[kind]) loaders[kind]();
+    else stale.current.add(kind);
+  };
+  const viewChanged = (kind) => (visible) => {
+    inView.current[kind] = visible;
+    if (visible && stale.current.delete(kind)) loaders[kind]();
+  };
+  const onJournalInView = useCallback(viewChanged('requests'), []);
+  const onRulesInView = useCallback(viewChanged('rules'), []);
   shownRules.current = rules ? rules.items.length : 0;
 
   const fail = (where) => (err) => {
@@ -705,9 +765,9 @@ function App() {
               if (!here) return;
               if (data.kinds.includes('batches')) loaders.batches();
               else if (data.kinds.includes('clock')) loaders.clock();
-              if (data.kinds.includes('requests')) loaders.requests();
+              if (data.kinds.includes('requests')) whenInView('requests');
               // Counters move on every request: worth a read only while some rule is shown.
-              if (data.kinds.includes('rules') || (data.kinds.includes('counters') && shownRules.current > 0)) loaders.rules();
+              if (data.kinds.includes('rules') || (data.kinds.includes('counters') && shownRules.current > 0)) whenInView('rules');
             }
           });
           if (stopped) return;
@@ -745,7 +805,15 @@ function App() {
     readAll();
   }, [namespace]);
 
-  const act = async (what, arg) => {
+  // One function for every action, the same across renders (memoized panels keep theirs).
+  const actNow = useRef(null);
+  const act = useCallback((what, arg) => actNow.current(what, arg), []);
+  const onSelect = useCallback((id) => setSelected((cur) => (cur === id ? null : id)), []);
+  const onClose = useCallback(() => {
+    setSelected(null);
+    setDetail(null);
+  }, []);
+  actNow.current = async (what, arg) => {
     try {
       switch (what) {
         case 'clock':
@@ -821,15 +889,12 @@ function App() {
     </div>
     <div class="main">
       <${BatchesPanel} batches=${batches} clock=${clock} vocab=${vocab} filter=${batchFilter} onFilter=${setBatchFilter}
-        selected=${selected} onSelect=${(id) => setSelected(id === selected ? null : id)} />
+        selected=${selected} onSelect=${onSelect} />
       ${selected && detail ? html`<${BatchDetail} key=${detail.id} batch=${detail} journal=${detailJournal} vocab=${vocab} act=${act} error=${actionError}
-        onClose=${() => {
-          setSelected(null);
-          setDetail(null);
-        }} />` : null}
+        onClose=${onClose} />` : null}
     </div>
-    <${JournalPanel} journal=${journal} filter=${journalFilter} onFilter=${setJournalFilter} vocab=${vocab} act=${act} />
-    <${RulesPanel} rules=${rules} vocab=${vocab} act=${act} error=${rulesError} />
+    <${JournalPanel} journal=${journal} filter=${journalFilter} onFilter=${setJournalFilter} vocab=${vocab} act=${act} onInView=${onJournalInView} />
+    <${RulesPanel} rules=${rules} vocab=${vocab} act=${act} error=${rulesError} onInView=${onRulesInView} />
   </div>`;
 }
 

@@ -1,0 +1,24 @@
+import { chromium } from 'playwright-core';
+import { spawnServer } from './support/process';
+import { envelope, fileBatchBody, raw, soapAction, CONTENT_TYPE, metadataHeader, API_NS } from './support/mock';
+import autocannon from 'autocannon';
+(async () => {
+  const s = await spawnServer({ DB_PATH: ':memory:', LOG_LEVEL: 'info' });
+  for (let i = 0; i < 150; i++) await raw(s.serviceUrl, { method: 'POST', headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: soapAction('FileBatch') }, body: envelope('1.1', fileBatchBody({})) });
+  const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  const p = await (await b.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  let reads = 0; p.on('request', (r) => { if (r.url().includes('/__admin/requests')) reads++; });
+  await p.goto(s.origin + '/__admin/ui');
+  await p.waitForSelector('[data-testid=live]:text("live")');
+  const cdp = await p.context().newCDPSession(p);
+  await cdp.send('Performance.enable');
+  const m0 = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m: any) => [m.name, m.value]));
+  const t0 = Date.now(); const r0 = reads;
+  const r = await autocannon({ url: s.serviceUrl, connections: 20, duration: 6, method: 'POST', headers: { 'Content-Type': CONTENT_TYPE['1.1'], SOAPAction: soapAction('GetStatus') }, body: envelope('1.1', `<GetStatus xmlns="${API_NS}" />`, metadataHeader(1001)) });
+  const secs = (Date.now() - t0) / 1000;
+  const m1 = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m: any) => [m.name, m.value]));
+  console.log('journal reads/s', ((reads - r0) / secs).toFixed(1), 'task ms per read', ((m1.TaskDuration - m0.TaskDuration) * 1000 / (reads - r0)).toFixed(1));
+  console.log('req/s', r.requests.average, 'dom', await p.evaluate(() => document.getElementsByTagName('*').length), 'journal rows', await p.locator('[data-testid=journal-row]').count());
+  for (const k of ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration', 'LayoutCount', 'RecalcStyleCount', 'Nodes']) console.log(k, ((m1[k] - m0[k]) / secs).toFixed(4), '/s', m1[k]);
+  await b.close(); await s.stop();
+})().catch((e) => { console.error(e); process.exit(1); });
