@@ -6,10 +6,13 @@
 //     baseline build this is reported as not judged;
 //   - one page open on the busy mock: the same load while the real dashboard is open in Chromium
 //     (playwright-core; CHROMIUM_PATH or /usr/bin/chromium), against the same mock with no page,
-//     target within 10 %. Every request of the load is journaled, so the page gets a change note
-//     every 100 ms and reads the journal and the rules again each time: the busiest a page gets.
-//     Without Chromium, a Node client that reads the stream and makes the page's reads stands in
-//     for it, and the output says so.
+//     target within 10 %: as opened (the batch table on screen; 1,000 batches push the journal
+//     below the fold, and a live panel out of view is not read), and scrolled to the journal,
+//     which every request of the load changes, so the page gets a note every 100 ms and reads the
+//     journal each time: the busiest a page gets. The browser runs on the same machine as the mock
+//     and the loader, so its own CPU (reported) is part of what the ratio sees.
+//     Without Chromium (or with BENCH_DASHBOARD_VIEWER=node), a Node client that reads the stream
+//     and makes the page's reads on every note stands in for it, and the output says so.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -100,7 +103,8 @@ function descendantsCpu(prefix: string): number | null {
 
 interface ViewerFactory {
   name: string;
-  open(origin: string): Promise<Viewer>;
+  /** `journalInView`: scrolled to the request journal, the busiest panel (read on every note while in view). */
+  open(origin: string, journalInView: boolean): Promise<Viewer>;
   shutdown(): Promise<void>;
 }
 
@@ -119,7 +123,7 @@ async function chromiumViewers(log: (msg: string) => void): Promise<ViewerFactor
     const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
     return {
       name: `the dashboard page in Chromium ${browser.version()} (playwright-core)`,
-      async open(origin) {
+      async open(origin, journalInView) {
         const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
         const page = await context.newPage();
         let reads = 0;
@@ -128,6 +132,7 @@ async function chromiumViewers(log: (msg: string) => void): Promise<ViewerFactor
         });
         await page.goto(`${origin}/__admin/ui`);
         await page.waitForSelector('[data-testid=live]:text("live")', { timeout: 20_000 });
+        if (journalInView) await page.locator('[data-testid=journal]').scrollIntoViewIfNeeded();
         return { reads: () => reads, cpu: () => descendantsCpu('chrom'), close: () => context.close() };
       },
       shutdown: () => browser.close(),
@@ -143,6 +148,7 @@ function nodeViewers(): ViewerFactory {
   return {
     name: 'NO BROWSER: a Node client making the page\'s reads on each note (set CHROMIUM_PATH or apt-get install chromium for the real page)',
     async open(origin) {
+      // It has no view: it reads every panel on every note, as a page with all of them in view.
       const abort = new AbortController();
       let reads = 0;
       const get = async (p: string) => {
@@ -211,8 +217,8 @@ export async function dashboardBench<P, K extends string>(d: DashboardBenchDeps<
       const cpu1 = cpuSeconds(d.pid(p));
       return { ...r, cpuUsPerRequest: cpu0 === null || cpu1 === null || r.requests === 0 ? null : ((cpu1 - cpu0) * 1e6) / r.requests };
     };
-    const withPage: Spec['run'] = async (seconds) => {
-      const v = await viewers.open(origin);
+    const withPage = (journalInView: boolean): Spec['run'] => async (seconds) => {
+      const v = await viewers.open(origin, journalInView);
       try {
         const before = v.reads();
         const cpu0 = v.cpu();
@@ -225,7 +231,8 @@ export async function dashboardBench<P, K extends string>(d: DashboardBenchDeps<
     };
     const specs: Spec[] = [
       { name: 'SOAP 1.1 GetStatus, no page open', run: (s) => measured(mock, port, s) },
-      { name: 'SOAP 1.1 GetStatus, one dashboard open', run: withPage },
+      { name: 'SOAP 1.1 GetStatus, one dashboard open', run: withPage(false) },
+      { name: 'SOAP 1.1 GetStatus, dashboard on the journal', run: withPage(true) },
       ...(baseline ? [{ name: 'SOAP 1.1 GetStatus, baseline build', run: (s: number) => measured(baseline, basePort, s) }] : []),
     ];
     if (d.warmup > 0) for (const s of specs) await s.run(d.warmup);
@@ -258,18 +265,20 @@ export async function dashboardBench<P, K extends string>(d: DashboardBenchDeps<
     const judged = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)]!;
     const targets: DashboardBenchResult['targets'] = [];
     if (baseline) {
-      const r = ratios(0, 2);
+      const r = ratios(0, 3);
       targets.push({ target: 'dashboard: GetStatus, no page open, >= 98% of the baseline build (same rounds)', value: `${pct(judged(r))} (rounds: ${r.map(pct).join(', ')})`, pass: judged(r) >= 0.98 });
     } else {
       targets.push({ target: 'dashboard: GetStatus, no page open, against the baseline build', value: 'not judged: set BENCH_BASELINE_MAIN to the build before the dashboard', pass: null });
     }
     const open = ratios(1, 0);
     targets.push({ target: 'dashboard: GetStatus with one page open >= 90% of no page (same rounds)', value: `${pct(judged(open))} (rounds: ${open.map(pct).join(', ')})`, pass: judged(open) >= 0.9 });
+    const onJournal = ratios(2, 0);
+    targets.push({ target: 'dashboard: GetStatus with one page on the journal >= 90% of no page (same rounds)', value: `${pct(judged(onJournal))} (rounds: ${onJournal.map(pct).join(', ')})`, pass: judged(onJournal) >= 0.9 });
     const cpu = (i: number) => per[i]!.map((r) => r.cpuUsPerRequest).filter((x): x is number => x !== null);
-    if (cpu(0).length && cpu(1).length) {
+    if (cpu(0).length && cpu(2).length) {
       const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)]!;
       // The mock's own cost of a page, free of the CPU the browser takes from a shared machine.
-      targets.push({ target: 'dashboard: server CPU per GetStatus, page open / no page (median rounds)', value: `${(med(cpu(1)) / med(cpu(0))).toFixed(3)} (${med(cpu(1)).toFixed(0)} / ${med(cpu(0)).toFixed(0)} us)`, pass: null });
+      targets.push({ target: 'dashboard: server CPU per GetStatus, page on the journal / no page (median rounds)', value: `${(med(cpu(2)) / med(cpu(0))).toFixed(3)} (${med(cpu(2)).toFixed(0)} / ${med(cpu(0)).toFixed(0)} us)`, pass: null });
     }
     const lines = [
       '',

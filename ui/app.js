@@ -423,10 +423,10 @@ function JournalEntryDetail({ seq }) {
   </div>`;
 }
 
-function JournalTable({ items, testid }) {
+function JournalTable({ items, testid, live }) {
   const [open, setOpen] = useState(null);
   const rows = [...items].reverse();
-  return html`<table class="grid journal" data-testid=${testid}>
+  return html`<table class=${`grid journal${live ? ' live' : ''}`} data-testid=${testid}>
     <thead><tr><th>#</th><th>time</th><th>protocol</th><th>operation</th><th>batch</th><th>answer</th><th>rules</th><th>fault</th></tr></thead>
     <tbody>
       ${rows.flatMap((e) => [
@@ -455,7 +455,7 @@ const JournalPanel = memo(function JournalPanel({ journal, filter, onFilter, voc
       <${Field} label="batch"><input data-testid="journal-batch" value=${filter.batchId} size="12" onChange=${(e) => set('batchId')(e.currentTarget.value.trim())} /><//>
       <${Field} label="rule"><input data-testid="journal-rule" value=${filter.rule} size="8" onChange=${(e) => set('rule')(e.currentTarget.value.trim())} /><//>
     </div>
-    <${JournalTable} items=${journal ? journal.items : []} testid="journal" />
+    <${JournalTable} items=${journal ? journal.items : []} testid="journal" live=${true} />
   </section>`;
 });
 
