@@ -1,13 +1,15 @@
 // Wiring only: builds the whole mock (store, clock, domain, control core, adapters, listener) apart
 // from listening, so tests and main.ts can start it on any port and close it cleanly.
+import fs from 'node:fs';
 import http from 'node:http';
 import { lazyAdminHandler, matchAdminPath } from './admin/mount';
 import { ControllableClock } from './batches/clock';
 import { BatchService } from './batches/service';
 import { BatchStore } from './batches/store';
-import { Config } from './config';
+import { Config, ConfigError } from './config';
 import { MockControl } from './control/facade';
-import { loadFixtures } from './control/fixtures';
+import { loadFixtures, watchFixtures } from './control/fixtures';
+import { ConflictError, FixtureError } from './errors';
 import { Delivery } from './http/delivery';
 import { exchangeHandler } from './http/exchanges';
 import { createListener, failRequest } from './http/listener';
@@ -31,6 +33,8 @@ export interface App {
 }
 
 export async function buildApp(config: Config, logger: Logger): Promise<App> {
+  const watched = config.fixturesDir ?? './fixtures';
+  if (config.fixturesWatch && !fs.existsSync(watched)) throw new ConfigError('FIXTURES_WATCH=true needs a fixtures folder: set FIXTURES_DIR (./fixtures does not exist)');
   const description = loadServiceDescription();
   const store = new BatchStore(config.dbPath, config.firstBatchId);
   const basePolicy = {
@@ -105,6 +109,20 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     ],
   });
 
+  // FIXTURES_WATCH: a change to a fixture file reloads them all; a bad file is refused and logged.
+  let unwatch: (() => void) | null = null;
+  if (config.fixturesWatch) {
+    unwatch = watchFixtures(watched, () => {
+      try {
+        const r = control.reloadFixtures();
+        logger.info({ fixtures: r.fixtures, rules: r.rules }, 'fixtures reloaded');
+      } catch (err) {
+        if (!(err instanceof FixtureError) && !(err instanceof ConflictError)) throw err;
+        logger.warn({ problems: err instanceof FixtureError ? err.problems : err.message }, 'fixtures changed but were refused; the loaded ones stay');
+      }
+    });
+  }
+
   // Let the soap package check the WSDL once the server is up and idle (health waits for it).
   server.once('listening', () => {
     setTimeout(() => description.validated().catch((err) => logger.error({ err }, 'the WSDL is invalid')), 500).unref();
@@ -121,6 +139,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
       // Answers scripted never to come would only delay shutdown.
       delivery.abortAll();
+      unwatch?.();
       control.close();
       server.close(() => done());
       server.closeIdleConnections();

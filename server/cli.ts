@@ -27,7 +27,7 @@ namespace; --json for machine-readable output):
   batches wait ID STATUS... [--timeout DURATION]   (waits until the batch is in one of the statuses)
   rules list
   rules add JSON | rules add --file rule.json
-  rules delete ID | rules delete --all
+  rules delete ID | rules delete --all [--include-fixtures]   (--all keeps the fixtures' rules unless asked)
   clock [get] | clock freeze | clock advance DURATION (ms, or 5s, 2m, 1h) | clock set ISO_TIME | clock resume
   requests [--operation OP] [--batch-id ID] [--since TIME] [--rule ID] [--protocol P] [--limit N]
   requests count [same filters] | requests clear
@@ -35,15 +35,26 @@ namespace; --json for machine-readable output):
   requests verify [same filters] (--exactly N | --at-least N | --at-most N | --never | --sequence A,B,...)
   requests explain SEQ                                  (how every rule fared against that request)
   reset [--keep-batches] [--all-namespaces]
+  fixtures reload                            (FIXTURES_DIR read anew and applied, no reset)
+  fixtures lint [DIR]                        (checks fixture files offline, as start-up would:
+                                              DIR default $FIXTURES_DIR or ./fixtures)
   namespaces [list] | namespaces get NAME | namespaces delete NAME
   namespaces create NAME [--match JSON] [--fixture FILE]
   health
 
 Exit codes: 0 done (a wait reached, a verification passed); 1 the mock refused the call or did not
-answer; 2 a usage error; 3 a wait timed out or a verification failed (the reason is printed).
+answer, or fixtures lint found problems (each printed); 2 a usage error; 3 a wait timed out or a
+verification failed (the reason is printed).
 `;
 
 class UsageError extends Error {}
+
+/** Fixture lint found problems: they are printed on stdout (one per line), exit code 1. */
+class LintFailed extends Error {
+  constructor(readonly output: string) {
+    super(output);
+  }
+}
 
 /** A wait that timed out or a verification that failed: printed on stdout, exit code 3. */
 class NotSatisfied extends Error {
@@ -107,7 +118,7 @@ const COMMANDS: Record<string, { default: string; subs: Record<string, CommandSp
     subs: {
       list: { usage: 'rules list', options: {}, maxArgs: 0 },
       add: { usage: 'rules add JSON | rules add --file rule.json', options: { file: 'string' }, maxArgs: 1 },
-      delete: { usage: 'rules delete ID | rules delete --all', options: { all: 'boolean' }, maxArgs: 1 },
+      delete: { usage: 'rules delete ID | rules delete --all [--include-fixtures]', options: { all: 'boolean', 'include-fixtures': 'boolean' }, maxArgs: 1 },
     },
   },
   clock: {
@@ -133,6 +144,13 @@ const COMMANDS: Record<string, { default: string; subs: Record<string, CommandSp
         maxArgs: 0,
       },
       explain: { usage: 'requests explain SEQ', options: {}, maxArgs: 1 },
+    },
+  },
+  fixtures: {
+    default: '',
+    subs: {
+      reload: { usage: 'fixtures reload', options: {}, maxArgs: 0 },
+      lint: { usage: 'fixtures lint [DIR]', options: {}, maxArgs: 1 },
     },
   },
   reset: { default: '', subs: { '': { usage: 'reset [--keep-batches] [--all-namespaces]', options: { 'keep-batches': 'boolean', 'all-namespaces': 'boolean' }, maxArgs: 0 } } },
@@ -469,10 +487,15 @@ async function drive({ cmd, sub, values, args }: Invocation): Promise<string> {
           return out(r, () => `added rule ${r.id}`);
         }
         case 'delete': {
+          const includeFixtures = values['include-fixtures'] === true;
           if (values['all'] === true && args[0] !== undefined) throw new UsageError('give a rule id or --all, not both');
+          if (includeFixtures && values['all'] !== true) throw new UsageError('--include-fixtures goes with --all');
           if (values['all'] === true) {
-            await client.deleteAllRules();
-            return out({ deleted: 'all' }, () => 'deleted all rules');
+            const r = await client.deleteAllRules({ includeFixtures });
+            return out(r, () =>
+              `deleted ${r.deleted.length} rule${r.deleted.length === 1 ? '' : 's'}` +
+              (r.kept.length ? `; kept the fixtures' rules ${r.kept.join(', ')} (--include-fixtures deletes them too)` : ''),
+            );
           }
           const id = need(args[0], 'rule id (or --all)');
           await client.deleteRule(id);
@@ -567,6 +590,24 @@ async function drive({ cmd, sub, values, args }: Invocation): Promise<string> {
       }
       const r = await client.requests({ ...filter, limit: optional('limit', (s) => positiveInt('--limit', s)) });
       return out(r, () => entries(r.items));
+    }
+    case 'fixtures': {
+      if (sub === 'reload') {
+        const r = await client.reloadFixtures();
+        return out(r, () => `reloaded fixtures: ${r.fixtures.join(', ') || 'none'} (${r.rules} rules, applied in ${r.namespaces} namespaces)`);
+      }
+      if (sub === 'lint') {
+        const dir = args[0] ?? (process.env['FIXTURES_DIR'] || 'fixtures');
+        if (dir === 'none') throw new UsageError('FIXTURES_DIR is none: name the folder to lint (fixtures lint DIR)');
+        if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`cannot lint ${dir}: no such folder`);
+        // Loaded only here: the checks need the schemas' validators and the rule engine.
+        const { checkFixtures } = require('./control/fixtures') as typeof import('./control/fixtures');
+        const { formatFixtureProblem } = require('./errors') as typeof import('./errors');
+        const { set, problems } = checkFixtures(dir);
+        if (problems.length) throw new LintFailed(out({ ok: false, problems }, () => problems.map(formatFixtureProblem).join('\n') + `\n${problems.length} problem${problems.length === 1 ? '' : 's'} in ${dir}`));
+        return out({ ok: true, files: set.files }, () => `${set.files.length} fixture file${set.files.length === 1 ? '' : 's'} in ${dir}: no problems` + (set.files.length ? ` (${set.files.join(', ')})` : ''));
+      }
+      break;
     }
     case 'reset': {
       const r = await client.reset({ keepBatches: values['keep-batches'] === true, allNamespaces: values['all-namespaces'] === true });
@@ -697,6 +738,10 @@ async function admin(cmd: string, argv: string[]): Promise<number> {
     if (err instanceof NotSatisfied) {
       process.stdout.write(err.output + '\n');
       return 3;
+    }
+    if (err instanceof LintFailed) {
+      process.stdout.write(err.output + '\n');
+      return 1;
     }
     if (err instanceof AdminError) {
       process.stderr.write(`cora-ocr-mock: ${err.message}${err.problem?.pointer ? ` (at ${err.problem.pointer})` : ''}\n`);

@@ -17,6 +17,8 @@ import type {
   NearMiss,
   ProblemJson,
   ResetResult,
+  RulesCleared,
+  FixturesReloaded,
   Rule,
   RuleExplanation,
   RuleInput,
@@ -42,6 +44,8 @@ export type {
   NearMiss,
   ProblemJson,
   ResetResult,
+  RulesCleared,
+  FixturesReloaded,
   Rule,
   RuleExplanation,
   RuleInput,
@@ -194,8 +198,14 @@ export class AdminClient {
     return this.call<void>('DELETE', `/rules/${encodeURIComponent(id)}`);
   }
 
-  deleteAllRules() {
-    return this.call<void>('DELETE', '/rules');
+  /** Deletes the rules added over the API; the fixtures' rules stay unless `includeFixtures`. */
+  deleteAllRules(opts: { includeFixtures?: boolean } = {}) {
+    return this.call<RulesCleared>('DELETE', '/rules' + (opts.includeFixtures ? '?includeFixtures=true' : ''));
+  }
+
+  /** Reads FIXTURES_DIR anew and applies it to every namespace, without a reset; a bad file is refused (400, `problem.errors`). */
+  reloadFixtures() {
+    return this.call<FixturesReloaded>('POST', '/fixtures/reload');
   }
 
   clock() {

@@ -26,6 +26,8 @@ export interface Config {
   firstBatchId: bigint;
   /** null: ./fixtures when it exists; "none": no fixtures. */
   fixturesDir: string | null;
+  /** Reload the fixtures whenever a file in FIXTURES_DIR changes. */
+  fixturesWatch: boolean;
   adminToken: string | null;
   knownProfiles: string[] | null;
   journalLimit: number;
@@ -141,6 +143,7 @@ export const SETTINGS = [
   setting('bodyLimitBytes', 'BODY_LIMIT', 'largest request body accepted (e.g. 1mb)', bytes, 1024 * 1024),
   setting('firstBatchId', 'FIRST_BATCH_ID', 'first MasterWorkflowInstanceId of a new database', batchId, 1001n),
   setting('fixturesDir', 'FIXTURES_DIR', 'folder of fixture JSON files (default ./fixtures if present; none to disable)', nonEmpty, null),
+  setting('fixturesWatch', 'FIXTURES_WATCH', 'reload the fixtures when a file in FIXTURES_DIR changes (a bad file is refused and logged; the loaded ones stay)', bool, false),
   setting('adminToken', 'ADMIN_TOKEN', 'bearer token required by /__admin (except health)', nonEmpty, null),
   setting('knownProfiles', 'KNOWN_PROFILES', 'comma-separated OCRProfile names; others fail RobotProfileNotFound', profiles, null),
   setting('journalLimit', 'JOURNAL_LIMIT', 'requests journaled, all namespaces together (past it, journals over their fair share drop their oldest; about 0.5 kB each)', int(0, 100_000), 10_000),
@@ -210,5 +213,6 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     const raw = merged[s.env];
     config[s.key] = raw === undefined || raw === '' ? s.default : (s.parse as (r: string, n: string) => unknown)(raw, s.env);
   }
+  if (config['fixturesWatch'] === true && config['fixturesDir'] === 'none') throw new ConfigError('FIXTURES_WATCH=true needs fixtures to watch, but FIXTURES_DIR is none');
   return config as Config;
 }

@@ -15,6 +15,11 @@ export abstract class MockError extends Error {
   ) {
     super(message);
   }
+
+  /** Members every protocol may add to its answer (a problem's extension members), e.g. a list of errors. */
+  get details(): Record<string, unknown> | undefined {
+    return undefined;
+  }
 }
 
 /** A value does not satisfy its JSON Schema. The message starts with the pointer. */
@@ -149,8 +154,34 @@ export class WaiterLimitError extends MockError {
   }
 }
 
-/** A fixture file that cannot be loaded: the message names the file, the pointer and the reason. */
-export class FixtureError extends Error {}
+/** One thing wrong in a fixture file (the shape of schemas.ts's FixtureProblem, written out: this module imports nothing). */
+export interface FixtureFault {
+  /** The file as shown to the user (FIXTURES_DIR's name joined with the file's). */
+  file: string;
+  /** JSON pointer into the file's JSON; null when the file as a whole is at fault (unreadable, not JSON). */
+  pointer: string | null;
+  message: string;
+}
+
+/**
+ * Fixtures that cannot be loaded: every problem found, each with its file, JSON pointer and reason
+ * (the message lists them, one per line). At start-up it stops the mock; on a reload nothing changes.
+ */
+export class FixtureError extends MockError {
+  readonly kind = 'invalid';
+  constructor(readonly problems: FixtureFault[]) {
+    super(problems.map(formatFixtureProblem).join('\n'));
+  }
+
+  override get details(): Record<string, unknown> {
+    return { errors: this.problems };
+  }
+}
+
+/** `fixtures/a.json: /rules/0/outcome/errorCode: must be one of ...`, or `fixtures/a.json: not valid JSON ...`. */
+export function formatFixtureProblem(p: FixtureFault): string {
+  return p.pointer === null ? `${p.file}: ${p.message}` : `${p.file}: ${p.pointer || '/'}: ${p.message}`;
+}
 
 /** The database file cannot be opened or used (start-up). */
 export class StoreOpenError extends Error {}

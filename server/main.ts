@@ -2,6 +2,7 @@
 // Entry point: validate config once, build the app, listen, and shut down cleanly on signals.
 import { buildApp } from './app';
 import { ConfigError, loadConfig, usage } from './config';
+import { FixtureError, formatFixtureProblem } from './errors';
 import { createLogger, flushLogger } from './log/logger';
 
 /** One clear line on stderr and a non-zero exit: start-up problems are the user's to fix, not stack traces. */
@@ -27,6 +28,9 @@ export async function serve(argv: string[]): Promise<void> {
   try {
     app = await buildApp(config, logger);
   } catch (err) {
+    // The user's configuration (settings, fixture files) is at fault: exit 2, every problem on its own line.
+    if (err instanceof ConfigError) die(err.message, 2);
+    if (err instanceof FixtureError) die(err.problems.map(formatFixtureProblem).join('\ncora-ocr-mock: '), 2);
     die(`cannot start: ${(err as Error).message}`);
   }
   app.server.on('error', (err: NodeJS.ErrnoException) => {

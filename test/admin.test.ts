@@ -58,7 +58,7 @@ describe('batches', () => {
     assert.deepEqual((await admin.getBatch(b.id)).errorCode, 'FailedToPutInputFile');
   });
 
-  it('PATCH forces a terminal status, which is final', async () => {
+  it('PATCH forces a terminal status, which time never changes', async () => {
     await admin.freezeClock();
     const id = await submit(mock);
     const b = await admin.setBatchStatus(id, 'Failed', 'OutputFileExists');
@@ -77,6 +77,24 @@ describe('batches', () => {
     assert.equal((await status(mock, id)).status, 'WaitingForOutput');
     await admin.advanceClock(1);
     assert.equal((await status(mock, id)).status, 'Completed');
+  });
+
+  it('time never takes a batch out of a terminal status, but a PATCH can (an admin override): Failed re-opened to WaitingForOutput runs on to Completed', async () => {
+    await admin.freezeClock();
+    const id = await submit(mock);
+    await admin.setBatchStatus(id, 'Failed', 'InternalError');
+    await admin.advanceClock(3_600_000);
+    assert.equal((await status(mock, id)).status, 'Failed');
+    const reopened = await admin.setBatchStatus(id, 'WaitingForOutput');
+    assert.equal(reopened.status, 'WaitingForOutput');
+    assert.equal((await status(mock, id)).status, 'WaitingForOutput');
+    await admin.advanceClock(5000);
+    assert.deepEqual(await status(mock, id), { status: 'Completed', errorCode: 'NoError', externalContext: undefined });
+    assert.deepEqual(
+      (await admin.getBatch(id)).history!.map((h) => `${h.status}:${h.source}`),
+      ['Queued:FileBatch', 'Failed:admin', 'WaitingForOutput:admin', 'Completed:clock'],
+      'the history keeps every step, the override included',
+    );
   });
 
   it('PATCH refuses a Failed without errorCode, a stage with an error, and NotFound', async () => {
@@ -109,7 +127,7 @@ describe('batches', () => {
     assert.ok(page1.next);
     const page2 = await admin.listBatches({ limit: 2, after: page1.next! });
     assert.deepEqual(page2.items.map((b) => b.id), ids.slice(2, 4));
-    assert.equal(page1.total, 5);
+    assert.equal(page1.stored, 5);
   });
 });
 
@@ -304,6 +322,27 @@ describe('health and OpenAPI', () => {
     assert.equal(h.wsdl, 'loaded');
   });
 
+  it('GET /__admin is an index of the admin plane (no token needed); a browser is sent to the dashboard', async () => {
+    const m = await startMock({ ADMIN_TOKEN: 's3cret' });
+    try {
+      const r = await raw(`${m.origin}/__admin`);
+      assert.equal(r.status, 200);
+      const index = JSON.parse(r.body) as { name: string; version: string; openapi: string; dashboard: string; routes: { method: string; path: string; summary: string }[] };
+      assert.equal(index.name, 'cora-ocr-mock');
+      assert.match(index.version, /^\d+\.\d+\.\d+/);
+      assert.equal(index.openapi, '/__admin/openapi.json');
+      assert.equal(index.dashboard, '/__admin/ui');
+      assert.ok(index.routes.some((x) => x.method === 'POST' && x.path === '/__admin/fixtures/reload' && x.summary.length > 20));
+      assert.ok(index.routes.some((x) => x.method === 'GET' && x.path === '/__admin/batches/{id}/wait'));
+      const browser = await raw(`${m.origin}/__admin`, { headers: { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
+      assert.equal(browser.status, 302);
+      assert.equal(browser.headers.location, '/__admin/ui');
+      assert.equal((await raw(`${m.origin}/__admin/`)).status, 200, 'with a trailing slash too');
+    } finally {
+      await m.close();
+    }
+  });
+
   it('the OpenAPI document and the router list the same routes, both ways', async () => {
     const doc = JSON.parse((await json('/__admin/openapi.json')).body) as { openapi: string; paths: Record<string, Record<string, unknown>> };
     assert.equal(doc.openapi, '3.1.0');
@@ -315,7 +354,7 @@ describe('health and OpenAPI', () => {
     const routed = new Set<string>();
     for (const layer of (router as unknown as { stack: { route?: { path: string; methods: Record<string, boolean> } }[] }).stack) {
       if (!layer.route) continue;
-      for (const m of Object.keys(layer.route.methods)) routed.add(`${m.toUpperCase()} /__admin${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
+      for (const m of Object.keys(layer.route.methods)) routed.add(`${m.toUpperCase()} ${`/__admin${layer.route.path.replace(/:(\w+)/g, '{$1}')}`.replace(/\/$/, '')}`);
     }
     assert.deepEqual([...routed].sort(), [...documented].sort());
     // Every documented route answers (not the catch-all 404).
@@ -332,7 +371,8 @@ describe('health and OpenAPI', () => {
 describe('precompiled validators', () => {
   it('validators.generated.ts is in sync with schemas.ts (run npm run build:validators)', async () => {
     const fs = await import('node:fs');
-    const { generateValidators, GENERATED_FILE } = await import('../server/schemas/build-validators');
+    const { generateValidators, generateAllErrorsValidators, GENERATED_FILE, GENERATED_ALL_ERRORS_FILE } = await import('../server/schemas/build-validators');
     assert.equal(fs.readFileSync(GENERATED_FILE, 'utf8'), generateValidators());
+    assert.equal(fs.readFileSync(GENERATED_ALL_ERRORS_FILE, 'utf8'), generateAllErrorsValidators());
   });
 });

@@ -121,7 +121,7 @@ describe('the CLI against a running mock', () => {
     }
 
     it('none of them reached the mock (no batch created, clock untouched)', async () => {
-      assert.equal((await admin.listBatches()).total, 0);
+      assert.equal((await admin.listBatches()).stored, 0);
       assert.equal((await admin.clock()).frozen, false);
     });
   });
@@ -317,6 +317,37 @@ describe('serve mode is still the default', () => {
     assert.match(out, /"dbPath":":memory:"/);
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
+  });
+
+  it('SIGTERM to the `npm start` process (as a process manager sends it) stops the server too', async () => {
+    // Output to a file, not a pipe: a server left behind would hold a pipe open and hang this test.
+    const log = path.join(tmp, 'npm-start.log');
+    const fd = fs.openSync(log, 'w');
+    // Its own process group, so that whatever it started can be killed when the check fails.
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: path.resolve(__dirname, '..'),
+      env: { ...childEnv({}), LOG_LEVEL: 'info', FIXTURES_DIR: 'none', PORT: '0', DB_PATH: ':memory:' },
+      stdio: ['ignore', fd, fd],
+      detached: true,
+    });
+    fs.closeSync(fd);
+    const exited = new Promise<number | null>((resolve) => npm.on('exit', (code) => resolve(code)));
+    const out = () => fs.readFileSync(log, 'utf8');
+    try {
+      const port = await waitFor(() => /"port":(\d+).*"msg":"listening"/.exec(out())?.[1], { what: 'npm start to listen', timeoutMs: 20_000 });
+      const health = () => raw(`http://127.0.0.1:${port}/__admin/health`).then((r) => r.status, () => 'refused');
+      assert.equal(await health(), 200);
+      npm.kill('SIGTERM');
+      assert.equal(await exited, 0, out());
+      await waitFor(async () => (await health()) === 'refused', { what: 'the server to be gone' });
+      assert.match(out(), /"signal":"SIGTERM","msg":"shutting down"/, 'the server itself got the signal');
+    } finally {
+      try {
+        process.kill(-npm.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone: nothing was left behind
+      }
+    }
   });
 
   it("a server flag's value is never taken for a command (--log-level health is serve mode)", async () => {

@@ -32,15 +32,31 @@ describe('fixture validation stops start-up with the file, the JSON path and the
   for (const [label, files, message] of cases) {
     it(label, async () => {
       const r = await runToExit({ FIXTURES_DIR: fixtureDir(label.replace(/\W+/g, '-'), files), DB_PATH: ':memory:' });
-      assert.equal(r.code, 1);
+      assert.equal(r.code, 2, 'a fixture problem is the configuration\'s: exit 2');
       assert.match(r.output, message);
       assert.equal(r.output.trim().split('\n').length, 1, r.output);
     });
   }
 
+  it('every problem of every file, one line each', async () => {
+    const dir = fixtureDir('many-problems', {
+      'a.json': '{"timings":{"queuedMs":-5},"rules":[{"outcome":{"status":"Failed","errorCode":"Oops","at":"Queued"}},{"match":{"operation":"FileBatch"}}]}',
+      'b.json': '{"rules": [',
+      'c.json': '{"rules":[{"id":"x","hold":"Queued"},{"id":"x","hold":"Queued"}]}',
+    });
+    const r = await runToExit({ FIXTURES_DIR: dir, DB_PATH: ':memory:' });
+    assert.equal(r.code, 2);
+    const lines = r.output.trim().split('\n');
+    assert.deepEqual(
+      lines.map((l) => l.replace(dir, 'DIR').replace(/^cora-ocr-mock: /, '').split(': ').slice(0, 2).join(': ')),
+      ['DIR/a.json: /timings/queuedMs', 'DIR/a.json: /rules/0/outcome/errorCode', 'DIR/a.json: /rules/1', 'DIR/b.json: not valid JSON at line 1, column 12', 'DIR/c.json: /rules/1/id'],
+      r.output,
+    );
+  });
+
   it('a FIXTURES_DIR that does not exist', async () => {
     const r = await runToExit({ FIXTURES_DIR: path.join(tmp, 'missing'), DB_PATH: ':memory:' });
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(r.output, /FIXTURES_DIR .*missing does not exist/);
   });
 });

@@ -174,9 +174,9 @@ describe('namespaces isolate every scoped resource', () => {
       // Reset: A back to its start state; B keeps everything.
       const reset = await adminA.reset();
       assert.equal(reset.namespace, a);
-      assert.equal((await adminA.listBatches()).total, 0);
+      assert.equal((await adminA.listBatches()).stored, 0);
       assert.equal((await adminA.clock()).frozen, false);
-      assert.equal((await adminB.listBatches()).total, 2);
+      assert.equal((await adminB.listBatches()).stored, 2);
       assert.equal((await adminB.requests()).items.length, journalB.items.length);
       assert.equal((await root.getBatch('777')).id, '777', "the default namespace's fixture batch is untouched");
     });

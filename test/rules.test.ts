@@ -270,12 +270,12 @@ describe('transport faults, seen by real clients', () => {
     const seen = await waitFor(
       async () => {
         const page = await admin.listBatches();
-        return page.total > 0 ? { page, answered } : null;
+        return page.stored > 0 ? { page, answered } : null;
       },
       { what: 'the batch to be created' },
     );
     assert.equal(seen.answered, false, 'the batch exists before its answer is sent');
-    assert.equal(seen.page.total, 1);
+    assert.equal(seen.page.stored, 1);
     const id = await pending;
     assert.ok(Date.now() - started >= 390);
     assert.equal(seen.page.items[0]!.id, id);
@@ -369,7 +369,7 @@ describe('transport faults, seen by real clients', () => {
     await assert.rejects(submit(mock), (e: NodeJS.ErrnoException) => e.code === 'ECONNRESET');
     const j = await admin.requests({ operation: 'FileBatch' });
     assert.equal(j.items[0]!.transportFault, 'reset');
-    assert.equal((await admin.listBatches()).total, 1);
+    assert.equal((await admin.listBatches()).stored, 1);
   });
 
   it('dribble: the whole answer arrives, slowly', async () => {
@@ -387,7 +387,7 @@ describe('transport faults, seen by real clients', () => {
     assert.equal(r.status, 503);
     assert.equal(r.body, 'Service Unavailable');
     assert.equal(r.headers['content-type'], 'text/html');
-    assert.equal((await admin.listBatches()).total, 0);
+    assert.equal((await admin.listBatches()).stored, 0);
   });
 
   it('an answer that cannot be written (a header no HTTP can carry) is a 500, and the others still go out', { timeout: 10_000 }, async () => {
@@ -399,7 +399,7 @@ describe('transport faults, seen by real clients', () => {
     assert.equal(bad.status, 500);
     assert.equal(bad.headers['x-injected'], undefined);
     assert.equal(good.status, 200);
-    assert.equal((await admin.listBatches()).total, 0);
+    assert.equal((await admin.listBatches()).stored, 0);
   });
 
   for (const v of ['1.1', '1.2'] as const) {

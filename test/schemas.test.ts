@@ -83,6 +83,10 @@ describe('admin answers match their response schemas', () => {
     check('Problem', problem.json, 'a 404 problem');
 
     check('ResetResult', (await call('/__admin/reset', 'POST', { keepBatches: true })).json, 'POST /reset');
+    check('AdminIndex', (await call('/__admin')).json, 'GET /__admin');
+    check('FixturesReloaded', (await call('/__admin/fixtures/reload', 'POST')).json, 'POST /fixtures/reload');
+    await call('/__admin/rules', 'POST', { id: 'gone', match: { operation: 'GetStatus' }, hold: 'Queued' });
+    check('RulesCleared', (await call('/__admin/rules', 'DELETE')).json, 'DELETE /rules');
   });
 
   it('waits, verification, explanations and near misses (issue 13), their 408 problems included', async () => {

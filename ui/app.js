@@ -324,7 +324,7 @@ const BatchesPanel = memo(function BatchesPanel({ batches, clock, vocab, filter,
   const now = virtualNow(clock);
   return html`<section class="panel batches">
     <div class="panel-head">
-      <h2>Batches <small data-testid="batch-total">${batches ? `${batches.items.length} shown of ${batches.total}` : ''}</small></h2>
+      <h2>Batches <small data-testid="batch-total">${batches ? `${batches.items.length} shown of ${batches.stored}` : ''}</small></h2>
       <${Field} label="status"><${Select} testid="batch-filter" value=${filter} options=${['', ...vocab.statuses.filter((s) => s !== 'NotFound')]} onChange=${onFilter} /><//>
     </div>
     <table class="grid" data-testid="batches">
@@ -531,7 +531,7 @@ const RulesPanel = memo(function RulesPanel({ rules, vocab, act, error, onInView
   return html`<section class="panel rules" ref=${ref}>
     <div class="panel-head">
       <h2>Rules <small>${rules ? `${rules.items.length}` : ''}</small></h2>
-      <${ConfirmButton} testid="rules-clear" label="Delete all" confirmLabel="Click again to delete all" onConfirm=${() => act('clearRules')} />
+      <${ConfirmButton} testid="rules-clear" label="Delete all but the fixtures'" confirmLabel="Click again to delete them" onConfirm=${() => act('clearRules')} />
     </div>
     <table class="grid" data-testid="rules">
       <thead><tr><th>id</th><th>match</th><th>effect</th><th>after / times / p</th><th>matched</th><th>fired</th><th></th></tr></thead>

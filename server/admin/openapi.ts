@@ -1,5 +1,9 @@
 // The OpenAPI 3.1 description of /__admin. A test compares its paths with the router's routes.
+import fs from 'node:fs';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../paths';
 import { schemas } from '../schemas/schemas';
+import type { AdminIndex } from '../schemas/types';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
@@ -29,6 +33,14 @@ const waitProblems = {
 const nameParam = { name: 'name', in: 'path', required: true, schema: ref('NamespaceName') };
 
 const paths: Record<string, Record<string, unknown>> = {
+  '/__admin': {
+    get: {
+      operationId: 'adminIndex',
+      summary: 'An index of the admin plane: its routes, the OpenAPI description, the dashboard (never needs the token). A browser (Accept: text/html) is redirected to the dashboard',
+      security: [],
+      responses: { '200': json(ref('AdminIndex')), '302': { description: 'To /__admin/ui, for a browser' } },
+    },
+  },
   '/__admin/health': {
     get: { operationId: 'health', summary: 'Readiness: store open and WSDL loaded (never needs the token)', security: [], responses: { '200': json(ref('Health')), '503': json(ref('Health'), 'Not ready') } },
   },
@@ -88,7 +100,12 @@ const paths: Record<string, Record<string, unknown>> = {
   '/__admin/rules': {
     get: { operationId: 'listRules', summary: 'Rules in evaluation order, with their match/fire counters', responses: { '200': json(ref('RuleList')), ...common } },
     post: { operationId: 'createRule', summary: 'Add a rule (match + one effect)', requestBody: body('RuleInput'), responses: { '201': json(ref('Rule'), 'Created'), '409': problem('Id already exists'), ...common } },
-    delete: { operationId: 'deleteAllRules', summary: 'Delete every rule', responses: { '204': noContent, ...common } },
+    delete: {
+      operationId: 'deleteAllRules',
+      summary: "Delete the rules added over the API; the fixtures' rules stay (their magic values keep working) unless ?includeFixtures=true",
+      parameters: [q('includeFixtures', 'true: delete the fixtures\' rules too (until the next reset or reload)', { type: 'boolean' })],
+      responses: { '200': json(ref('RulesCleared')), ...common },
+    },
   },
   '/__admin/rules/{id}': {
     get: { operationId: 'getRule', summary: 'One rule, with its latest near misses (journaled requests it did not act on, and why)', parameters: [ruleIdParam], responses: { '200': json(ref('Rule')), '404': problem('No such rule'), ...common } },
@@ -136,7 +153,20 @@ const paths: Record<string, Record<string, unknown>> = {
       summary:
         "Back to the start state (fixtures reloaded, clock resumed, journal cleared) in the call's namespace; keepBatches clears only rules and journal; allNamespaces drops every other namespace first",
       requestBody: body('ResetCommand', false),
-      responses: { '200': json(ref('ResetResult')), ...common },
+      responses: { '200': json(ref('ResetResult')), '400': problem('Invalid request, or FIXTURES_DIR has a bad file (`errors` lists every problem; nothing was reset)'), '401': common['401'] },
+    },
+  },
+  '/__admin/fixtures/reload': {
+    post: {
+      operationId: 'reloadFixtures',
+      summary:
+        "Read FIXTURES_DIR anew and apply it to every namespace without a reset: profiles and timings replaced, the fixtures' rules replaced (counters start again) ahead of the API's rules, new fixture batches seeded. All or nothing: a bad file is refused with every problem listed and the loaded fixtures stay (FIXTURES_WATCH=true does this on every change)",
+      responses: {
+        '200': json(ref('FixturesReloaded')),
+        '400': problem('A fixture file is bad: `errors` lists every problem (file, JSON pointer, reason); nothing changed'),
+        '409': problem("A fixture rule would take the id of a rule added over the API; nothing changed"),
+        '401': common['401'],
+      },
     },
   },
   '/__admin/namespaces': {
@@ -182,7 +212,22 @@ function components(): Record<string, unknown> {
   return Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, walk(schema, name)]));
 }
 
-let document: object | null = null;
+let document: ReturnType<typeof buildDocument> | null = null;
+let index: AdminIndex | null = null;
+
+/** GET /__admin: every route with its summary, read from this document. */
+export function adminIndex(): AdminIndex {
+  return (index ??= {
+    name: 'cora-ocr-mock',
+    version: (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+    openapi: '/__admin/openapi.json',
+    dashboard: '/__admin/ui',
+    namespaces: 'every call but health, metrics, openapi.json, fixtures and /namespaces works in one namespace: name it with the /ns/{name} path prefix (/ns/{name}/__admin/...) or the X-Cora-Mock-Namespace header; none: the default namespace',
+    routes: Object.entries(openApiDocument().paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({ method: method.toUpperCase(), path, summary: (op as { summary: string }).summary })),
+    ),
+  });
+}
 
 export function openApiDocument() {
   return (document ??= buildDocument());

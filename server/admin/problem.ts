@@ -52,7 +52,7 @@ export function toProblem(err: unknown): Problem | null {
   if (err instanceof Problem) return err;
   if (err instanceof MockError) {
     const { status, title } = BY_KIND[err.kind];
-    return new Problem(status, title, err.message, err.pointer);
+    return new Problem(status, title, err.message, err.pointer, err.details);
   }
   const e = err as { type?: string; status?: number; message?: string };
   // The pointer '' is the whole body (RFC 6901).

@@ -8,7 +8,7 @@ import type { WaitEnd } from '../control/waiters';
 import { NAMESPACE_HEADER } from '../http/namespaces';
 import { validate } from '../schemas/validate';
 import { dashboardHandler, isDashboardAsset } from './dashboard';
-import { openApiDocument } from './openapi';
+import { adminIndex, openApiDocument } from './openapi';
 import { Problem, badRequest, notFound, problemHandler, sendProblem } from './problem';
 
 export interface AdminOptions {
@@ -45,6 +45,13 @@ function intParam(q: Record<string, string>, name: string, min: number, max: num
   if (raw === undefined) return dflt;
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw badRequest(`?${name}: must be an integer from ${min} to ${max}`, `?${name}`);
   return Number(raw);
+}
+
+function boolParam(q: Record<string, string>, name: string): boolean {
+  const raw = q[name];
+  if (raw === undefined) return false;
+  if (raw !== 'true' && raw !== 'false') throw badRequest(`?${name}: must be true or false`, `?${name}`);
+  return raw === 'true';
 }
 
 function timeParam(q: Record<string, string>, name: string): number | undefined {
@@ -146,8 +153,8 @@ export function createAdminRouter(opts: AdminOptions): Router {
         return;
       }
     }
-    // The dashboard's page and assets hold no data: the page asks for the token itself.
-    if (opts.adminToken && req.path !== '/health' && !isDashboardAsset(req.path)) {
+    // Open: health, the index, and the dashboard's page and assets (no data: the page asks for the token itself).
+    if (opts.adminToken && req.path !== '/health' && req.path !== '/' && !isDashboardAsset(req.path)) {
       const m = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? ''); // the scheme is case-insensitive (RFC 9110)
       if (!m || !tokenMatches(m[1]!, opts.adminToken)) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="cora-ocr-mock admin"');
@@ -164,6 +171,16 @@ export function createAdminRouter(opts: AdminOptions): Router {
     const named = req.headers[NAMESPACE_HEADER];
     return control.world(typeof named === 'string' && named !== '' ? named : null);
   };
+
+  // The index (open, like health: it holds no data). A browser goes to the dashboard.
+  router.get('/', (req, res) => {
+    query(req, []);
+    if (req.accepts(['json', 'html']) === 'html') {
+      res.redirect(302, '/__admin/ui');
+      return;
+    }
+    res.json(adminIndex());
+  });
 
   router.get('/health', async (req, res) => {
     query(req, []);
@@ -266,10 +283,10 @@ export function createAdminRouter(opts: AdminOptions): Router {
     res.status(204).end();
   });
 
+  // The fixtures' rules stay unless asked: the magic values they give would silently stop working.
   router.delete('/rules', (req, res) => {
-    query(req, []);
-    scope(req).clearRules();
-    res.status(204).end();
+    const q = query(req, ['includeFixtures']);
+    res.json(scope(req).clearRules({ includeFixtures: boolParam(q, 'includeFixtures') }));
   });
 
   // --- clock
@@ -354,7 +371,13 @@ export function createAdminRouter(opts: AdminOptions): Router {
     query(req, []);
     const cmd = validate('ResetCommand', jsonBody(req, true));
     const keepBatches = cmd.keepBatches ?? false;
-    res.json(cmd.allNamespaces ? control.resetAll({ keepBatches }) : scope(req).reset({ keepBatches }));
+    res.json(cmd.allNamespaces ? control.resetAll({ keepBatches }) : control.reset(scope(req), { keepBatches }));
+  });
+
+  // --- fixtures (FIXTURES_DIR is every namespace's: the namespace a call names does not matter)
+  router.post('/fixtures/reload', (req, res) => {
+    query(req, []);
+    res.json(control.reloadFixtures());
   });
 
   // --- namespaces (these span them all: the namespace a call names does not matter)

@@ -18,7 +18,7 @@ import {
   ValidationError,
 } from '../errors';
 import { META_KEYS } from '../rules/engine';
-import type { Fixture, Health, NamespaceInput, NamespaceJson, NamespaceList, NamespaceMatch, ResetResult } from '../schemas/types';
+import type { Fixture, FixturesReloaded, Health, NamespaceInput, NamespaceJson, NamespaceList, NamespaceMatch, ResetResult } from '../schemas/types';
 import { Exchange, ServiceRequest } from './exchange';
 import { EventStream } from './events';
 import { EMPTY_FIXTURES, FixtureSet, addFixture, checkRules } from './fixtures';
@@ -39,7 +39,7 @@ export interface ControlOptions {
   basePolicy: BatchPolicy;
   /** Profiles from configuration (KNOWN_PROFILES); fixtures may add more. */
   configuredProfiles: string[] | null;
-  /** FIXTURES_DIR, read anew at every reset. */
+  /** Reads FIXTURES_DIR (at start, on every reset and reload); throws a FixtureError listing every problem. */
   loadFixtures: () => FixtureSet;
   journalLimit: number;
   /** Namespaces besides the default one. */
@@ -87,6 +87,8 @@ export class MockControl {
   private readonly watches = new Set<() => void>();
   /** The Prometheus page, built (prom-client loaded) on the first scrape. */
   private exposition: Exposition | null = null;
+  /** FIXTURES_DIR as last read without a problem: a bad file never replaces it. */
+  private dirFixtures: FixtureSet;
 
   constructor(private readonly options: ControlOptions) {
     this.store = options.store;
@@ -95,6 +97,7 @@ export class MockControl {
     this.journalBudget = new JournalBudget(options.journalLimit);
     this.events = new EventStream(null, options.onError);
     this.waiterBudget = new WaiterBudget(options.maxWaiters, options.waitTimeoutMaxMs);
+    this.dirFixtures = options.loadFixtures();
     this.defaultWorld = this.build(DEFAULT_NAMESPACE, { match: null, fixture: null }, this.startedAt);
     // Namespaces outlive restarts: their definitions and batches are stored (rules, clock and
     // journal live in memory, as the default namespace's do).
@@ -184,7 +187,7 @@ export class MockControl {
     if (input.fixture) {
       checkRules(input.fixture, '/fixture');
       // Ids are unique across namespaces, and FIXTURES_DIR's are the default namespace's even while deleted.
-      const reserved = new Set(this.options.loadFixtures().batches.map((b) => String(b.seed.id)));
+      const reserved = new Set(this.dirFixtures.batches.map((b) => String(b.seed.id)));
       input.fixture.batches?.forEach((b, i) => {
         const id = String(b.id);
         if (reserved.has(id) || this.store.exists(BigInt(id))) {
@@ -203,11 +206,43 @@ export class MockControl {
     this.drop(name);
   }
 
-  /** Every namespace but the default one dropped, then the default one reset. */
+  /**
+   * Resets one namespace, FIXTURES_DIR read anew first: edited fixtures apply without a restart,
+   * and a bad file refuses the reset (a FixtureError listing every problem) with nothing changed.
+   */
+  reset(world: World, { keepBatches = false } = {}): ResetResult {
+    this.readFixturesDir();
+    return world.reset({ keepBatches });
+  }
+
+  /** Every namespace but the default one dropped, then the default one reset (FIXTURES_DIR read anew first, as by reset). */
   resetAll({ keepBatches = false } = {}): ResetResult {
+    this.readFixturesDir();
     const names = [...this.worlds.keys()].filter((n) => n !== DEFAULT_NAMESPACE);
     for (const name of names) this.drop(name);
     return { ...this.defaultWorld.reset({ keepBatches }), droppedNamespaces: names.length };
+  }
+
+  /**
+   * Reads FIXTURES_DIR anew and applies it to every namespace without a reset (see
+   * World.reloadFixtures). All or nothing: a bad file, or a fixture rule that would take the id of
+   * a rule added over the API, refuses the reload and the loaded fixtures stay.
+   */
+  reloadFixtures(): FixturesReloaded {
+    const before = this.dirFixtures;
+    this.readFixturesDir();
+    const taken = [...this.worlds.values()].flatMap((w) => w.ruleIdsTakenBy(this.dirFixtures).map((id) => `${id} (namespace ${w.name})`));
+    if (taken.length) {
+      this.dirFixtures = before;
+      throw new ConflictError(`fixture rules would take the ids of rules added over the API: ${taken.join(', ')}; delete those rules first`);
+    }
+    for (const world of this.worlds.values()) world.reloadFixtures();
+    return { reloaded: true, fixtures: this.dirFixtures.files, rules: this.dirFixtures.rules.length, namespaces: this.worlds.size };
+  }
+
+  /** FIXTURES_DIR as now on disk, or a FixtureError (the last good set stays). */
+  private readFixturesDir(): void {
+    this.dirFixtures = this.options.loadFixtures();
   }
 
   /** Readiness: the store is open and the WSDL loaded; the rest is for people reading it. */
@@ -344,7 +379,7 @@ export class MockControl {
       loadFixtures: () => {
         // FIXTURES_DIR's batches have fixed ids, and ids are unique across namespaces: only the
         // default namespace seeds them. Profiles, timings and rules apply in every namespace.
-        const dir = options.loadFixtures();
+        const dir = this.dirFixtures;
         if (shared && !definition.fixture) return dir;
         // A namespace fixture's rule replaces FIXTURES_DIR's rule of the same id.
         const own = new Set((definition.fixture?.rules ?? []).map((r) => r.id).filter((id) => id !== undefined));

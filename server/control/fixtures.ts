@@ -4,10 +4,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StageTimings } from '../batches/model';
-import { FixtureError, RuleError, ValidationError } from '../errors';
+import { DuplicateRuleError, FixtureError, RuleError, ValidationError } from '../errors';
 import type * as Validate from '../schemas/validate';
 import { RuleBook } from '../rules/engine';
-import type { BatchSeed, Fixture, RuleInput } from '../schemas/types';
+import type { BatchSeed, Fixture, FixtureProblem, RuleInput } from '../schemas/types';
 
 export interface FixtureSet {
   files: string[];
@@ -51,8 +51,15 @@ function lineCol(text: string, offset: number): string {
   return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
 }
 
-function parseFile(file: string, shown: string): Fixture {
-  const text = fs.readFileSync(file, 'utf8');
+/** Parses and checks one file, listing every problem found (none: the fixture it holds). */
+function checkFile(file: string, shown: string): { fixture: Fixture | null; problems: FixtureProblem[] } {
+  const whole = (message: string) => ({ fixture: null, problems: [{ file: shown, pointer: null, message }] });
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return whole(`cannot be read: ${(err as Error).message}`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -60,41 +67,114 @@ function parseFile(file: string, shown: string): Fixture {
     const message = (err as Error).message;
     const m = /position (\d+)/.exec(message);
     const offset = m ? Number(m[1]) : /end of JSON input/.test(message) ? text.length : null;
-    throw new FixtureError(`${shown}: not valid JSON${offset !== null ? ` at ${lineCol(text, offset)}` : ''}: ${message}`);
+    return whole(`not valid JSON${offset !== null ? ` at ${lineCol(text, offset)}` : ''}: ${message}`);
   }
-  // ajv loads only when there is a fixture file to check.
-  const { validate } = require('../schemas/validate') as typeof Validate;
-  try {
-    const fixture = validate('Fixture', json);
-    checkRules(fixture, '');
-    return fixture;
-  } catch (err) {
-    if (err instanceof ValidationError) throw new FixtureError(`${shown}: ${err.message}`);
-    throw err;
+  // ajv's generated validators load only when there is a fixture file to check.
+  const { schemaProblems } = require('../schemas/validate') as typeof Validate;
+  const problems: FixtureProblem[] = schemaProblems('Fixture', json).map((p) => ({ file: shown, ...p }));
+  // The rules the schema accepted are checked as the rule book would, so one pass lists both kinds.
+  const rules = json !== null && typeof json === 'object' ? (json as { rules?: unknown }).rules : undefined;
+  if (Array.isArray(rules)) {
+    const accepted = (i: number) => !problems.some((p) => p.pointer === `/rules/${i}` || p.pointer!.startsWith(`/rules/${i}/`));
+    for (const p of ruleProblems(rules as RuleInput[], accepted)) problems.push({ file: shown, ...p });
   }
+  return { fixture: problems.length ? null : (json as Fixture), problems };
+}
+
+/** Every rule of a fixture that the rule book would refuse, each with its pointer and reason. */
+function ruleProblems(rules: RuleInput[], accepted: (index: number) => boolean): { pointer: string; message: string }[] {
+  const out: { pointer: string; message: string }[] = [];
+  const scratch = new RuleBook(Date.now);
+  rules.forEach((r, i) => {
+    if (!accepted(i)) return;
+    const here = `/rules/${i}`;
+    try {
+      scratch.add(r, 'check');
+    } catch (err) {
+      if (err instanceof RuleError) out.push({ pointer: `${here}${err.path}`, message: err.reason });
+      else if (err instanceof DuplicateRuleError) out.push({ pointer: `${here}/id`, message: `rule id "${err.id}" is used by an earlier rule of this file` });
+      else out.push({ pointer: here, message: (err as Error).message });
+    }
+  });
+  return out;
+}
+
+/** What reading a fixture folder gave: the set to apply, or every problem found (then nothing applies). */
+export interface FixtureCheck {
+  set: FixtureSet;
+  problems: FixtureProblem[];
 }
 
 /**
- * `dir` null means "./fixtures if it exists"; "none" means no fixtures; any other path must exist.
+ * Reads and checks every fixture file of a folder, as start-up, reset and reload do: all problems
+ * are listed (each file, and each mistake within it), including rule ids or batch ids that two
+ * files both define. `dir` null means "./fixtures if it exists"; "none" means no fixtures.
  */
-export function loadFixtures(dir: string | null): FixtureSet {
-  if (dir === 'none') return EMPTY_FIXTURES;
+export function checkFixtures(dir: string | null): FixtureCheck {
+  if (dir === 'none') return { set: EMPTY_FIXTURES, problems: [] };
   const resolved = path.resolve(dir ?? './fixtures');
+  const folder = (message: string): FixtureCheck => ({ set: EMPTY_FIXTURES, problems: [{ file: dir!, pointer: null, message }] });
   if (!fs.existsSync(resolved)) {
-    if (dir === null) return EMPTY_FIXTURES;
-    throw new FixtureError(`FIXTURES_DIR ${dir} does not exist`);
+    if (dir === null) return { set: EMPTY_FIXTURES, problems: [] };
+    return folder(`FIXTURES_DIR ${dir} does not exist`);
   }
-  if (!fs.statSync(resolved).isDirectory()) throw new FixtureError(`FIXTURES_DIR ${dir} is not a directory`);
+  if (!fs.statSync(resolved).isDirectory()) return folder(`FIXTURES_DIR ${dir} is not a directory`);
   const names = fs
     .readdirSync(resolved)
     .filter((n) => n.endsWith('.json'))
     .sort();
   const set: FixtureSet = { files: [], profiles: null, timings: {}, batches: [], rules: [] };
+  const problems: FixtureProblem[] = [];
+  const ruleIds = new Map<string, string>();
+  const batchIds = new Map<string, string>();
   for (const name of names) {
     const shown = path.join(dir ?? 'fixtures', name);
-    const f = parseFile(path.join(resolved, name), shown);
+    const { fixture, problems: found } = checkFile(path.join(resolved, name), shown);
+    problems.push(...found);
+    if (!fixture) continue;
+    // Ids must be unique across the files too: the rule book and the store would refuse the second.
+    fixture.rules?.forEach((r, i) => {
+      if (r.id === undefined) return;
+      const first = ruleIds.get(r.id);
+      if (first) problems.push({ file: shown, pointer: `/rules/${i}/id`, message: `rule id "${r.id}" is already defined in ${first}` });
+      else ruleIds.set(r.id, shown);
+    });
+    fixture.batches?.forEach((b, i) => {
+      const id = BigInt(b.id!).toString();
+      const first = batchIds.get(id);
+      if (first) problems.push({ file: shown, pointer: `/batches/${i}/id`, message: `batch id ${id} is already defined in ${first}` });
+      else batchIds.set(id, shown);
+    });
     set.files.push(shown);
-    addFixture(set, f, shown);
+    addFixture(set, fixture, shown);
   }
+  return problems.length ? { set: EMPTY_FIXTURES, problems } : { set, problems };
+}
+
+/** The fixtures of a folder (see checkFixtures), or a FixtureError listing every problem. */
+export function loadFixtures(dir: string | null): FixtureSet {
+  const { set, problems } = checkFixtures(dir);
+  if (problems.length) throw new FixtureError(problems);
   return set;
+}
+
+/**
+ * Calls `onChange` once a change to a folder's files has settled (editors write a file in several
+ * steps, and saving several files should reload once). Returns the function that stops watching.
+ */
+export function watchFixtures(dir: string, onChange: () => void, settleMs = 150): () => void {
+  let timer: NodeJS.Timeout | null = null;
+  const watcher = fs.watch(path.resolve(dir), { persistent: false }, () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      onChange();
+    }, settleMs);
+  });
+  // A watch that breaks (the folder removed) must not bring the mock down: reloads just stop.
+  watcher.on('error', () => watcher.close());
+  return () => {
+    if (timer) clearTimeout(timer);
+    watcher.close();
+  };
 }

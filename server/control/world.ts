@@ -18,6 +18,7 @@ import type {
   RequestMatch,
   ResetResult,
   Rule,
+  RulesCleared,
   RuleInput,
   VerifyRequest,
   VerifyResult,
@@ -31,6 +32,9 @@ import type { Meter } from './metrics';
 import { verify } from './verify';
 import { batchToJson, detailsToJson, fileRefFromJson, metadataFromJson } from './views';
 import { WaitEnd, WaiterBudget, Waiters } from './waiters';
+
+/** The source of a rule added over the admin API (any other source is a fixture's). */
+export const API_SOURCE = 'api';
 
 const NO_DECISION: Decision = Object.freeze({ ruleIds: Object.freeze([]) as unknown as string[] });
 
@@ -238,7 +242,7 @@ export class World {
         if (items.length === limit) break;
       }
     }
-    return { items, next: items.length === limit && more ? after!.toString() : null, total: this.batches.count() };
+    return { items, next: items.length === limit && more ? after!.toString() : null, stored: this.batches.count() };
   }
 
   getBatch(id: bigint): BatchJson {
@@ -303,7 +307,7 @@ export class World {
     return this.rules.list();
   }
 
-  addRule(input: RuleInput, source = 'api'): Rule {
+  addRule(input: RuleInput, source = API_SOURCE): Rule {
     const rule = this.rules.add(input, source);
     this.rulesChanged();
     return rule;
@@ -325,9 +329,14 @@ export class World {
     this.rulesChanged();
   }
 
-  clearRules(): void {
-    this.rules.clear();
-    this.rulesChanged();
+  /**
+   * Deletes the rules added over the API; the fixtures' rules (FIXTURES_DIR's, the namespace's own)
+   * stay unless `includeFixtures`, since the magic values they give would silently stop working.
+   */
+  clearRules({ includeFixtures = false } = {}): RulesCleared {
+    const deleted = this.rules.removeWhere((r) => includeFixtures || r.source === API_SOURCE);
+    if (deleted.length) this.rulesChanged();
+    return { deleted, kept: this.rules.list().map((r) => r.id) };
   }
 
   // --- clock
@@ -469,6 +478,26 @@ export class World {
     };
   }
 
+  /**
+   * Applies the fixtures anew without a reset (a reload): profiles and timings replaced, the
+   * fixtures' rules replaced (counters start again) ahead of the API's rules, which stay as they
+   * are; fixture batches whose ids are free are seeded. Batches, clock and journal are untouched.
+   */
+  reloadFixtures(): void {
+    const next = this.options.loadFixtures();
+    // The one step that can fail (a new fixture rule taking an API rule's id) goes first.
+    this.rules.replaceExcept((r) => r.source === API_SOURCE, next.rules);
+    this.fixtures = next;
+    this.applyFixtures({ batches: true, rules: false });
+    this.rulesChanged();
+  }
+
+  /** The ids of API rules that a fixture set's rules would take (a reload must refuse them). */
+  ruleIdsTakenBy(set: FixtureSet): string[] {
+    const api = new Set(this.rules.list().filter((r) => r.source === API_SOURCE).map((r) => r.id));
+    return set.rules.flatMap(({ rule }) => (rule.id !== undefined && api.has(rule.id) ? [rule.id] : []));
+  }
+
   get fixtureFiles(): string[] {
     return this.fixtures.files;
   }
@@ -478,14 +507,16 @@ export class World {
   }
 
   /** Profiles, timings and rules from the fixtures; batches too unless kept. Ids already taken are left alone. */
-  private applyFixtures({ batches }: { batches: boolean }): void {
+  private applyFixtures({ batches, rules = true }: { batches: boolean; rules?: boolean }): void {
     const f = this.fixtures;
     const base = this.options.basePolicy;
     const configured = this.options.configuredProfiles;
     this.knownProfiles = configured || f.profiles ? new Set([...(configured ?? []), ...(f.profiles ?? [])]) : null;
     this.batches.setPolicy({ ...base, timings: { ...base.timings, ...f.timings } });
-    this.rules.clear();
-    for (const { rule, source } of f.rules) this.rules.add(rule, source);
+    if (rules) {
+      this.rules.clear();
+      for (const { rule, source } of f.rules) this.rules.add(rule, source);
+    }
     if (batches) {
       for (const { seed, source } of f.batches) {
         if (!this.batches.exists(BigInt(seed.id!))) this.seed(seed, source);

@@ -245,7 +245,12 @@ export class RuleBook {
 
   add(input: RuleInput, source = 'api'): Rule {
     checkSemantics(input);
-    const id = input.id ?? `r${this.nextId++}`;
+    let id = input.id;
+    if (id === undefined) {
+      // A rule may have been given an id of this very form: skip it.
+      do id = `r${this.nextId++}`;
+      while (this.rules.some((c) => c.rule.id === id));
+    }
     if (this.rules.some((c) => c.rule.id === id)) throw new DuplicateRuleError(id);
     const rule: Rule = {
       ...input,
@@ -280,6 +285,30 @@ export class RuleBook {
   clear(): void {
     this.rules = [];
     this.nextId = 1;
+  }
+
+  /** Removes the rules `which` accepts (in order); returns their ids. */
+  removeWhere(which: (rule: Rule) => boolean): string[] {
+    const removed = this.rules.filter((c) => which(c.rule)).map((c) => c.rule.id);
+    if (removed.length) this.rules = this.rules.filter((c) => !which(c.rule));
+    return removed;
+  }
+
+  /**
+   * Puts `first` (fixture rules, new) before the rules `keep` accepts (API rules, as they are,
+   * counters included); every other rule goes. Ids are checked against the kept rules.
+   */
+  replaceExcept(keep: (rule: Rule) => boolean, first: { rule: RuleInput; source: string }[]): void {
+    const kept = this.rules.filter((c) => keep(c.rule));
+    const before = this.rules;
+    this.rules = [...kept];
+    try {
+      for (const { rule, source } of first) this.add(rule, source);
+    } catch (err) {
+      this.rules = before;
+      throw err;
+    }
+    this.rules = [...this.rules.slice(kept.length), ...kept];
   }
 
   get size(): number {

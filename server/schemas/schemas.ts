@@ -342,11 +342,11 @@ export const Batch = {
 export const BatchPage = {
   type: 'object',
   additionalProperties: false,
-  required: ['items', 'next', 'total'],
+  required: ['items', 'next', 'stored'],
   properties: {
     items: { type: 'array', items: Batch },
     next: { type: ['string', 'null'], description: 'pass as ?after= for the next page' },
-    total: { type: 'integer', description: 'batches stored, whatever the filter' },
+    stored: { type: 'integer', description: "batches stored in the namespace, whatever the filter (a status filter's matches are counted only by paging)" },
   },
 } as const;
 
@@ -518,6 +518,61 @@ export const ResetResult = {
   },
 } as const;
 
+export const RulesCleared = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['deleted', 'kept'],
+  properties: {
+    deleted: { type: 'array', items: { type: 'string' }, description: 'ids of the rules deleted' },
+    kept: { type: 'array', items: { type: 'string' }, description: 'ids of the rules left: the fixtures\' (unless ?includeFixtures=true)' },
+  },
+} as const;
+
+export const FixtureProblem = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['file', 'pointer', 'message'],
+  properties: {
+    file: { type: 'string', description: 'the fixture file (FIXTURES_DIR joined with its name)' },
+    pointer: { type: ['string', 'null'], description: 'JSON pointer into the file; null when the file as a whole is at fault (unreadable, not JSON)' },
+    message: { type: 'string' },
+  },
+} as const;
+
+export const FixturesReloaded = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reloaded', 'fixtures', 'rules', 'namespaces'],
+  properties: {
+    reloaded: { const: true },
+    fixtures: { type: 'array', items: { type: 'string' }, description: 'the files now loaded, in order' },
+    rules: { type: 'integer', description: 'rules the files define (each namespace has them, ahead of its API rules)' },
+    namespaces: { type: 'integer', description: 'namespaces the fixtures were applied to' },
+  },
+} as const;
+
+export const AdminIndex = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'version', 'openapi', 'dashboard', 'namespaces', 'routes'],
+  properties: {
+    name: { const: 'cora-ocr-mock' },
+    version: { type: 'string', description: "the mock's package version" },
+    openapi: { type: 'string', description: 'where the OpenAPI 3.1 description is' },
+    dashboard: { type: 'string', description: 'the live dashboard (a browser asking for /__admin is sent there)' },
+    namespaces: { type: 'string', description: 'how a call names its namespace' },
+    routes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['method', 'path', 'summary'],
+        properties: { method: { type: 'string' }, path: { type: 'string' }, summary: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
 export const Health = {
   type: 'object',
   required: ['status', 'store', 'wsdl', 'batches', 'namespaces', 'uptimeMs', 'clock', 'journal', 'waiters', 'fixtures'],
@@ -637,6 +692,7 @@ export const Problem = {
     count: { type: 'integer', description: 'a request wait that timed out: how many entries matched' },
     items: { type: 'array', items: JournalEntry, description: 'a request wait that timed out: the entries that matched' },
     waitedMs: { type: 'integer', description: 'a wait that timed out: how long it waited (real time)' },
+    errors: { type: 'array', items: FixtureProblem, description: 'fixtures refused (reset, reload): every problem found' },
   },
 } as const;
 
@@ -678,6 +734,10 @@ export const schemas = {
   VerifyResult,
   ResetCommand,
   ResetResult,
+  RulesCleared,
+  FixtureProblem,
+  FixturesReloaded,
+  AdminIndex,
   Health,
   Fixture,
   NamespaceName,

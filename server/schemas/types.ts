@@ -4,6 +4,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { ClockState as DomainClockState } from '../batches/clock';
 import type { ActivityMetadata as DomainActivityMetadata, Outcome as DomainOutcome, StageTimings, TimingPlan as DomainTimingPlan } from '../batches/model';
+import type { FixtureFault } from '../errors';
 import type * as Schemas from './schemas';
 
 /**
@@ -43,6 +44,10 @@ export type SeenRequest = FromSchema<S['SeenRequest']>;
 export type VerifyResult = FromSchema<S['VerifyResult']>;
 export type ResetCommand = FromSchema<S['ResetCommand']>;
 export type ResetResult = FromSchema<S['ResetResult']>;
+export type RulesCleared = FromSchema<S['RulesCleared']>;
+export type FixturesReloaded = FromSchema<S['FixturesReloaded']>;
+export type FixtureProblem = FromSchema<S['FixtureProblem']>;
+export type AdminIndex = FromSchema<S['AdminIndex']>;
 export type Health = FromSchema<S['Health']>;
 export type Fixture = FromSchema<S['Fixture']>;
 export type NamespaceMatch = FromSchema<S['NamespaceMatch']>;
@@ -62,4 +67,5 @@ export type SchemaMatchesDomain = [
   Assert<Same<ClockStateJson, DomainClockState>>,
   Assert<Same<BatchJson['plan'], DomainTimingPlan>>,
   Assert<Same<WireMetadataJson, DomainActivityMetadata>>,
+  Assert<Same<FixtureProblem, FixtureFault>>,
 ];

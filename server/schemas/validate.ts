@@ -26,11 +26,14 @@ interface AjvError {
 }
 type Validator = ((value: unknown) => boolean) & { errors?: AjvError[] | null };
 
-/** Throws a ValidationError unless `value` satisfies the named schema. */
-export function validate<K extends keyof Validated>(schemaName: K, value: unknown): Validated[K] {
-  const check = (generated as unknown as Record<string, Validator>)[schemaName]!;
-  if (check(value)) return value as Validated[K];
-  const err = check.errors![0]!;
+/** One failed check: where (a JSON pointer into the value) and why. */
+export interface SchemaProblem {
+  pointer: string;
+  message: string;
+}
+
+/** An ajv error in our words: the pointer names the offending field itself where ajv names its parent. */
+function describe(err: AjvError): SchemaProblem {
   let pointer = err.instancePath || '';
   let message = err.message ?? 'is invalid';
   if (err.keyword === 'additionalProperties') {
@@ -48,5 +51,32 @@ export function validate<K extends keyof Validated>(schemaName: K, value: unknow
   } else if (err.keyword === 'required') {
     message = `missing required field "${err.params['missingProperty'] as string}"`;
   }
+  return { pointer, message };
+}
+
+/** Throws a ValidationError unless `value` satisfies the named schema. */
+export function validate<K extends keyof Validated>(schemaName: K, value: unknown): Validated[K] {
+  const check = (generated as unknown as Record<string, Validator>)[schemaName]!;
+  if (check(value)) return value as Validated[K];
+  const { pointer, message } = describe(check.errors![0]!);
   throw new ValidationError(`${pointer || '/'}: ${message}`, pointer);
+}
+
+/**
+ * Every problem `value` has against the named schema (empty: it is valid), in document order, for
+ * reports that list them all (fixture lint and reload). Loads a second generated module on first use.
+ */
+export function schemaProblems(schemaName: 'Fixture', value: unknown): SchemaProblem[] {
+  const all = require('./validators-all-errors.generated') as Record<string, Validator>;
+  const check = all[schemaName]!;
+  if (check(value)) return [];
+  const seen = new Set<string>();
+  const out: SchemaProblem[] = [];
+  for (const err of check.errors!) {
+    const p = describe(err);
+    const key = `${p.pointer}\0${p.message}`;
+    if (!seen.has(key)) out.push(p);
+    seen.add(key);
+  }
+  return out;
 }

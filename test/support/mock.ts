@@ -83,7 +83,7 @@ export function envelope(version: SoapVersion, body: string, header?: string): s
   );
 }
 
-export function soapPost(mock: RunningMock, version: SoapVersion, op: string | null, env: string) {
+export function soapPost(mock: Pick<RunningMock, 'serviceUrl'>, version: SoapVersion, op: string | null, env: string) {
   const headers: Record<string, string> =
     version === '1.1'
       ? { 'Content-Type': CONTENT_TYPE['1.1'], ...(op ? { SOAPAction: soapAction(op) } : {}) }
@@ -92,7 +92,7 @@ export function soapPost(mock: RunningMock, version: SoapVersion, op: string | n
 }
 
 /** Submits a batch over SOAP 1.1 and returns its id as a string. */
-export async function submit(mock: RunningMock, fields: FileBatchFields = {}): Promise<string> {
+export async function submit(mock: Pick<RunningMock, 'serviceUrl'>, fields: FileBatchFields = {}): Promise<string> {
   const r = await soapPost(mock, '1.1', 'FileBatch', envelope('1.1', fileBatchBody(fields)));
   const m = /<MasterWorkflowInstanceId>(\d+)<\/MasterWorkflowInstanceId>/.exec(r.body);
   if (r.status !== 200 || !m) throw new Error(`FileBatch failed: ${r.status} ${r.body}`);
@@ -100,7 +100,7 @@ export async function submit(mock: RunningMock, fields: FileBatchFields = {}): P
 }
 
 /** GetStatus over SOAP 1.1; returns Status, ErrorCode and ExternalContext (undefined when omitted). */
-export async function status(mock: RunningMock, id: string | bigint) {
+export async function status(mock: Pick<RunningMock, 'serviceUrl'>, id: string | bigint) {
   const r = await soapPost(mock, '1.1', 'GetStatus', envelope('1.1', `<GetStatus xmlns="${API_NS}" />`, metadataHeader(id)));
   if (r.status !== 200) throw new Error(`GetStatus failed: ${r.status} ${r.body}`);
   const pick = (n: string) => new RegExp(`<${n}>([^<]*)</${n}>`).exec(r.body)?.[1];
