@@ -102,8 +102,8 @@ describe('change notes for watchers', () => {
       assert.equal(notes.reduce((n, x) => n + x.note.events, 0), expected);
       assert.ok(notes.length < expected / 5, `${notes.length} notes for ${expected} events`);
       for (let i = 1; i < notes.length; i++) {
-        // Timers never fire early by more than the clock's rounding.
-        assert.ok(notes[i]!.at - notes[i - 1]!.at >= 99, `notes ${i - 1} and ${i} ${notes[i]!.at - notes[i - 1]!.at} ms apart`);
+        // A timer may fire up to a millisecond early (the event loop reads time in whole ms).
+        assert.ok(notes[i]!.at - notes[i - 1]!.at >= 98, `notes ${i - 1} and ${i} ${notes[i]!.at - notes[i - 1]!.at} ms apart`);
         assert.equal(notes[i]!.note.seq, i + 1);
       }
     } finally {

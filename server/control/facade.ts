@@ -286,7 +286,7 @@ export class MockControl {
    * `minIntervalMs`; `onEnd` is called when the mock closes. Returns the function that stops it.
    */
   watch(opts: { minIntervalMs: number; onNote: (note: ChangeNote) => void; onEnd: () => void }): () => void {
-    const off = watchChanges(this.events, { minIntervalMs: opts.minIntervalMs, onNote: opts.onNote, now: this.now });
+    const off = watchChanges(this.events, { minIntervalMs: opts.minIntervalMs, onNote: opts.onNote });
     const end = () => {
       off();
       this.watches.delete(end);

@@ -61,7 +61,7 @@ export interface WatchOptions {
   /** The shortest time between two notes to this watcher (100: at most 10 a second). */
   minIntervalMs: number;
   onNote: (note: ChangeNote) => void;
-  /** Real time; tests may pass their own. */
+  /** A monotonic real-time clock in ms; tests may pass their own. */
   now?: () => number;
 }
 
@@ -71,7 +71,7 @@ export interface WatchOptions {
  * that stops it (listening ends, a pending note is dropped).
  */
 export function watchChanges(events: EventStream, opts: WatchOptions): () => void {
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? (() => performance.now());
   const kinds = new Set<ChangeKind>();
   const namespaces = new Set<string>();
   let count = 0;
