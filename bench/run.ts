@@ -187,7 +187,7 @@ function mockEnv(port: number, dbPath: string): NodeJS.ProcessEnv {
  */
 const START_FLAGS: string[] = (() => {
   const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start'] ?? '';
-  const m = /^node((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/server\/main\.js$/.exec(start.trim());
+  const m = /^(?:exec\s+)?node((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/server\/main\.js$/.exec(start.trim());
   if (!m) throw new Error(`package.json start script is not 'node [--flags] dist/server/main.js': ${start}`);
   return m[1]!.trim().split(/\s+/).filter(Boolean);
 })();

@@ -704,6 +704,13 @@ function App() {
         fail('namespaces')(err);
       }
     });
+    const readHealth = coalesced(async () => {
+      try {
+        setHealth(await api('GET', 'health'));
+      } catch {
+        setHealth(null);
+      }
+    });
     const readClockOnly = coalesced(async () => {
       try {
         await readClock();
@@ -711,7 +718,7 @@ function App() {
         fail('clock')(err);
       }
     });
-    return { batches: batchesAndDetail, requests: readJournal, rules: readRules, namespaces: readNamespaces, clock: readClockOnly };
+    return { batches: batchesAndDetail, requests: readJournal, rules: readRules, namespaces: readNamespaces, clock: readClockOnly, health: readHealth };
   }, []);
 
   const readAll = () => {
@@ -784,10 +791,13 @@ function App() {
         await new Promise((r) => setTimeout(r, Math.min(5000, 500 * attempt)));
       }
     })();
+    // Health (uptime, the store, the batch count) is no event: read every 10 s while the tab is seen.
+    const healthTimer = setInterval(() => document.visibilityState !== 'hidden' && loaders.health(), 10_000);
     return () => {
       stopped = true;
       abort.abort();
       clearTimeout(nextTimer.current);
+      clearInterval(healthTimer);
     };
   }, [auth.state]);
 

@@ -36,7 +36,7 @@ export function kindsOf(e: MockEvent): readonly ChangeKind[] {
     case 'batchForced':
     case 'batchDeleted':
     case 'batchesCleared':
-      return ['batches', 'namespaces'];
+      return ['batches'];
     case 'requestJournaled':
       // A request also moves the rules' matched counters (no event says so when none fired).
       return ['requests', 'counters'];
@@ -45,10 +45,10 @@ export function kindsOf(e: MockEvent): readonly ChangeKind[] {
     case 'ruleFired':
       return ['counters'];
     case 'rulesChanged':
-      return ['rules', 'namespaces'];
+      return ['rules'];
     // A clock move changes what every batch is, and when it next changes.
     case 'clockMoved':
-      return ['clock', 'batches', 'namespaces'];
+      return ['clock', 'batches'];
     case 'reset':
       return CHANGE_KINDS;
     case 'namespaceCreated':
