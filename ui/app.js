@@ -15,6 +15,8 @@ const NS_HEADER = 'X-Cora-Mock-Namespace';
 const STAGES = ['Queued', 'ProcessingInput', 'WaitingForOutput'];
 const BATCH_PAGE = 100;
 const JOURNAL_PAGE = 50;
+/** The journal table is read (and repainted) at most this often, whatever the notes say. */
+const JOURNAL_MIN_MS = 250;
 
 // ---------------------------------------------------------------- the admin API
 
@@ -110,9 +112,10 @@ async function readEvents(signal, onEvent) {
  * A read that may be asked for again while it runs: it runs again once when it ends, never twice
  * at a time, so a burst of notes costs one or two reads.
  */
-function coalesced(fn) {
+function coalesced(fn, minIntervalMs = 0) {
   let running = false;
   let again = false;
+  let last = -Infinity;
   const run = async () => {
     if (running) {
       again = true;
@@ -122,6 +125,9 @@ function coalesced(fn) {
     try {
       do {
         again = false;
+        const wait = last + minIntervalMs - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        last = performance.now();
         await fn();
       } while (again);
     } finally {
@@ -688,7 +694,9 @@ function App() {
       } catch (err) {
         fail('journal')(err);
       }
-    });
+      // A busy journal is new on every note: a few views a second are all anyone can read, and
+      // each one costs the browser a repaint of the table.
+    }, JOURNAL_MIN_MS);
     const readRules = coalesced(async () => {
       try {
         setRules(await api('GET', 'rules'));
