@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { AdminClient } from '../server/client';
-import type { ChangeNote } from '../server/control/live';
+import { ChangeNote, foldNotes } from '../server/control/live';
 import { RunningMock, raw, startMock, status, submit } from './support/mock';
 import { waitFor } from './support/wait';
 
@@ -111,6 +111,12 @@ describe('change notes for watchers', () => {
     }
     assert.equal(mock.app.control.watchCount, 0);
     assert.equal(mock.app.control.defaultWorld.events.has('requestJournaled'), false, 'nobody listens once the watch stopped');
+  });
+
+  it('notes held for a page that stopped reading fold into one', () => {
+    const a: ChangeNote = { seq: 1, kinds: ['requests', 'counters'], namespaces: ['default'], events: 3, reset: false };
+    const b: ChangeNote = { seq: 2, kinds: ['batches'], namespaces: ['w1', 'default'], events: 1, reset: true };
+    assert.deepEqual(foldNotes(a, b), { seq: 2, kinds: ['batches', 'requests', 'counters'], namespaces: ['default', 'w1'], events: 4, reset: true });
   });
 
   it('a reset note says so and names every kind', async () => {

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { NextFunction, Request, Response } from 'express';
 import type { MockControl } from '../control/facade';
+import { ChangeNote, foldNotes } from '../control/live';
 import { PACKAGE_ROOT } from '../paths';
 import { Problem, badRequest, notFound, sendProblem } from './problem';
 
@@ -166,12 +167,23 @@ export function dashboardHandler(control: MockControl): (req: Request, res: Resp
     });
     // Tells the page the stream is open: it reads everything once, then on every note.
     res.write(`event: hello\ndata: ${JSON.stringify({ intervalMs: NOTE_INTERVAL_MS })}\n\n`);
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    const heartbeat = setInterval(() => {
+      if (!res.writableNeedDrain) res.write(': keep-alive\n\n');
+    }, HEARTBEAT_MS);
     heartbeat.unref();
+    // A page that stops reading (a frozen tab, a stalled network) must not make the mock buffer
+    // notes for it: while its socket is full, notes fold into one, sent when it drains.
+    let held: ChangeNote | null = null;
+    const send = (note: ChangeNote) => res.write(`event: changes\ndata: ${JSON.stringify(note)}\n\n`);
+    res.on('drain', () => {
+      if (held) send(held);
+      held = null;
+    });
     const stop = control.watch({
       minIntervalMs: NOTE_INTERVAL_MS,
       onNote: (note) => {
-        res.write(`event: changes\ndata: ${JSON.stringify(note)}\n\n`);
+        if (res.writableNeedDrain) held = held ? foldNotes(held, note) : note;
+        else send(note);
       },
       // The mock is closing: end the stream so the shutdown need not wait for the page.
       onEnd: () => {

@@ -29,6 +29,26 @@ export interface ChangeNote {
   reset: boolean;
 }
 
+/** Two notes as one (the later one's seq): what a watcher that missed the first must know. */
+export function foldNotes(a: ChangeNote, b: ChangeNote): ChangeNote {
+  return {
+    seq: b.seq,
+    kinds: CHANGE_KINDS.filter((k) => a.kinds.includes(k) || b.kinds.includes(k)),
+    namespaces: [...new Set([...a.namespaces, ...b.namespaces])],
+    events: a.events + b.events,
+    reset: a.reset || b.reset,
+  };
+}
+
+// The answers of kindsOf, made once (it runs for every journaled request while a page is open).
+const BATCHES: readonly ChangeKind[] = ['batches'];
+const REQUESTS: readonly ChangeKind[] = ['requests', 'counters'];
+const JOURNAL: readonly ChangeKind[] = ['requests'];
+const COUNTERS: readonly ChangeKind[] = ['counters'];
+const RULES: readonly ChangeKind[] = ['rules'];
+const CLOCK: readonly ChangeKind[] = ['clock', 'batches'];
+const NAMESPACES: readonly ChangeKind[] = ['namespaces'];
+
 /** The kinds of state an event changes. */
 export function kindsOf(e: MockEvent): readonly ChangeKind[] {
   switch (e.type) {
@@ -36,24 +56,24 @@ export function kindsOf(e: MockEvent): readonly ChangeKind[] {
     case 'batchForced':
     case 'batchDeleted':
     case 'batchesCleared':
-      return ['batches'];
+      return BATCHES;
     case 'requestJournaled':
       // A request also moves the rules' matched counters (no event says so when none fired).
-      return ['requests', 'counters'];
+      return REQUESTS;
     case 'journalCleared':
-      return ['requests'];
+      return JOURNAL;
     case 'ruleFired':
-      return ['counters'];
+      return COUNTERS;
     case 'rulesChanged':
-      return ['rules'];
+      return RULES;
     // A clock move changes what every batch is, and when it next changes.
     case 'clockMoved':
-      return ['clock', 'batches'];
+      return CLOCK;
     case 'reset':
       return CHANGE_KINDS;
     case 'namespaceCreated':
     case 'namespaceDropped':
-      return ['namespaces'];
+      return NAMESPACES;
   }
 }
 
