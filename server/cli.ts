@@ -470,7 +470,7 @@ async function drive({ cmd, sub, values, args }: Invocation): Promise<string> {
                   ['ID', 'EFFECT', 'MATCH', 'MATCHED', 'FIRED', 'SOURCE'],
                   ...r.items.map((x) => [
                     x.id,
-                    x.fault ? `fault:${x.fault.type}` : x.outcome ? `${x.outcome.status}/${x.outcome.errorCode}@${x.outcome.at}` : x.hold ? `hold:${x.hold}` : 'timings',
+                    x.fault ? `fault:${x.fault.type}` : x.outcome ? `${x.outcome.status}/${x.outcome.errorCode}${x.outcome.at ? `@${x.outcome.at}` : ` during ${x.outcome.during}`}` : x.hold ? `hold:${x.hold}` : 'timings',
                     JSON.stringify(x.match),
                     String(x.matched),
                     String(x.fired) + (x.times !== undefined ? `/${x.times}` : ''),

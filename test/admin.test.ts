@@ -58,6 +58,30 @@ describe('batches', () => {
     assert.deepEqual((await admin.getBatch(b.id)).errorCode, 'FailedToPutInputFile');
   });
 
+  it('an outcome `during` a stage is seen in that stage and fails when it ends; `at` fails on reaching it', async () => {
+    await admin.freezeClock();
+    const timings = { queuedMs: 100, processingInputMs: 200, waitingForOutputMs: 300 };
+    const during = await admin.createBatch({ timings, outcome: { status: 'Failed', errorCode: 'InputFileNotFound', during: 'ProcessingInput' } });
+    const at = await admin.createBatch({ timings, outcome: { status: 'Failed', errorCode: 'InputFileNotFound', at: 'ProcessingInput' } });
+    assert.deepEqual(during.plan.outcome, { status: 'Failed', errorCode: 'InputFileNotFound', at: 'WaitingForOutput' }, 'stored as the moment it fails');
+    await admin.advanceClock(100);
+    assert.equal((await status(mock, during.id)).status, 'ProcessingInput');
+    assert.equal((await status(mock, at.id)).status, 'Failed');
+    await admin.advanceClock(199);
+    assert.equal((await status(mock, during.id)).status, 'ProcessingInput');
+    await admin.advanceClock(1);
+    assert.deepEqual(await status(mock, during.id), { status: 'Failed', errorCode: 'InputFileNotFound', externalContext: undefined });
+
+    // A rule can say it too; both forms at once, or neither, is refused with the pointer.
+    await admin.addRule({ id: 'during-wfo', match: { operation: 'FileBatch', fileName: '*.late.pdf' }, outcome: { status: 'Aborted', errorCode: 'NoError', during: 'WaitingForOutput' } });
+    const late = await submit(mock, { FileName: 'x.late.pdf' });
+    assert.deepEqual((await admin.getBatch(late)).plan.outcome, { status: 'Aborted', errorCode: 'NoError', at: 'Completed' });
+    await admin.deleteRule('during-wfo');
+    await rejectsWith(admin.createBatch({ outcome: { status: 'Failed', errorCode: 'InternalError', at: 'Queued', during: 'Queued' } }), 400, /^\/outcome: an outcome has either at .* or during/);
+    await rejectsWith(admin.addRule({ outcome: { status: 'Failed', errorCode: 'InternalError' } }), 400, /^\/outcome: an outcome has either at/);
+    await rejectsWith(admin.createBatch({ status: 'Queued', errorCode: 'InternalError' }), 400, /^\/errorCode: Queued goes with NoError/);
+  });
+
   it('PATCH forces a terminal status, which time never changes', async () => {
     await admin.freezeClock();
     const id = await submit(mock);
@@ -322,10 +346,12 @@ describe('health and OpenAPI', () => {
     assert.equal(h.wsdl, 'loaded');
   });
 
-  it('GET /__admin is an index of the admin plane (no token needed); a browser is sent to the dashboard', async () => {
+  it('GET /__admin is an index of the admin plane (with the token, as every route); a browser is sent to the dashboard', async () => {
     const m = await startMock({ ADMIN_TOKEN: 's3cret' });
     try {
-      const r = await raw(`${m.origin}/__admin`);
+      assert.equal((await raw(`${m.origin}/__admin`)).status, 401);
+      const auth = { Authorization: 'Bearer s3cret' };
+      const r = await raw(`${m.origin}/__admin`, { headers: auth });
       assert.equal(r.status, 200);
       const index = JSON.parse(r.body) as { name: string; version: string; openapi: string; dashboard: string; routes: { method: string; path: string; summary: string }[] };
       assert.equal(index.name, 'cora-ocr-mock');
@@ -337,7 +363,7 @@ describe('health and OpenAPI', () => {
       const browser = await raw(`${m.origin}/__admin`, { headers: { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
       assert.equal(browser.status, 302);
       assert.equal(browser.headers.location, '/__admin/ui');
-      assert.equal((await raw(`${m.origin}/__admin/`)).status, 200, 'with a trailing slash too');
+      assert.equal((await raw(`${m.origin}/__admin/`, { headers: auth })).status, 200, 'with a trailing slash too');
     } finally {
       await m.close();
     }

@@ -43,7 +43,7 @@ describe('cora-ocr-mock fixtures lint', () => {
       '1.json': { rulez: [], rules: [{ outcome: { status: 'Failed', errorCode: 'Oops', at: 'Queued' } }, { match: { fileName: { regex: '(' } }, hold: 'Queued' }] },
       '2.json': '{"batches": [{"status": "Completed"}]',
       '3.json': { rules: [holdRule('dup', '*.a.*')] },
-      '4.json': { rules: [holdRule('dup', '*.b.*')], batches: [{ id: '7' }, { id: '7' }] },
+      '4.json': { rules: [holdRule('dup', '*.b.*')], batches: [{ id: '7' }, { id: '7' }, { id: '8', errorCode: 'InternalError', outcome: { status: 'Failed', errorCode: 'InternalError', at: 'Queued', during: 'Queued' } }] },
     });
     const r = await cli(['fixtures', 'lint', dir]);
     assert.equal(r.code, 1, r.err);
@@ -52,9 +52,11 @@ describe('cora-ocr-mock fixtures lint', () => {
       `${dir}/1.json: /rules/0/outcome/errorCode: must be one of NoError, TimedOut, InputFileNotFound, InputFileExists, FailedToPutInputFile, OutputFileExists, FailedToPutOutputFile, RobotProfileNotFound, InternalError`,
       `${dir}/1.json: /rules/1/match/fileName: must be string`,
       `${dir}/2.json: not valid JSON at line 1, column 38: Expected ',' or '}' after property value in JSON at position 37`,
+      `${dir}/4.json: /batches/2/errorCode: errorCode goes with status`,
+      `${dir}/4.json: /batches/2/outcome: an outcome has either at (fail on reaching that stage) or during (fail when that stage ends), not both or neither`,
       `${dir}/4.json: /rules/0/id: rule id "dup" is already defined in ${dir}/3.json`,
       `${dir}/4.json: /batches/1/id: batch id 7 is already defined in ${dir}/4.json`,
-      `6 problems in ${dir}`,
+      `8 problems in ${dir}`,
     ]);
     const json = await cli(['fixtures', 'lint', dir, '--json']);
     assert.equal(json.code, 1);

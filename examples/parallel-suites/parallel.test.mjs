@@ -11,9 +11,8 @@
 // CI job id, and the system under test gets the matching service URL from its configuration.
 import assert from 'node:assert/strict';
 import { describe, it, beforeEach } from 'node:test';
-import client from '../../dist/server/client.js';
-
-const { AdminClient } = client;
+// As an installed package exposes it (inside this checkout the name resolves to the package itself).
+import { AdminClient } from 'cora-ocr-mock/client';
 const MOCK = (process.env.CORA_MOCK_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const API = 'http://genpact.com/cora/orchestration/ocr/1.0.0/api/';
 const WORKERS = 8;

@@ -36,9 +36,8 @@ const paths: Record<string, Record<string, unknown>> = {
   '/__admin': {
     get: {
       operationId: 'adminIndex',
-      summary: 'An index of the admin plane: its routes, the OpenAPI description, the dashboard (never needs the token). A browser (Accept: text/html) is redirected to the dashboard',
-      security: [],
-      responses: { '200': json(ref('AdminIndex')), '302': { description: 'To /__admin/ui, for a browser' } },
+      summary: 'An index of the admin plane: its routes, the OpenAPI description, the dashboard. A browser (Accept: text/html) is redirected to the dashboard, without the token',
+      responses: { '200': json(ref('AdminIndex')), '302': { description: 'To /__admin/ui, for a browser' }, ...common },
     },
   },
   '/__admin/health': {

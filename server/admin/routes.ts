@@ -153,8 +153,11 @@ export function createAdminRouter(opts: AdminOptions): Router {
         return;
       }
     }
-    // Open: health, the index, and the dashboard's page and assets (no data: the page asks for the token itself).
-    if (opts.adminToken && req.path !== '/health' && req.path !== '/' && !isDashboardAsset(req.path)) {
+    // Health needs no token (probes), nor a browser sent from /__admin to the dashboard, nor the
+    // dashboard's page and assets (no data: the page asks for the token itself); the index, like
+    // every other route, does: it would map the API.
+    const browserToDashboard = req.path === '/' && req.method === 'GET' && req.accepts(['json', 'html']) === 'html';
+    if (opts.adminToken && req.path !== '/health' && !browserToDashboard && !isDashboardAsset(req.path)) {
       const m = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? ''); // the scheme is case-insensitive (RFC 9110)
       if (!m || !tokenMatches(m[1]!, opts.adminToken)) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="cora-ocr-mock admin"');
@@ -172,7 +175,7 @@ export function createAdminRouter(opts: AdminOptions): Router {
     return control.world(typeof named === 'string' && named !== '' ? named : null);
   };
 
-  // The index (open, like health: it holds no data). A browser goes to the dashboard.
+  // The index of the admin plane; a browser goes to the dashboard.
   router.get('/', (req, res) => {
     query(req, []);
     if (req.accepts(['json', 'html']) === 'html') {

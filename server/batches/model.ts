@@ -86,6 +86,32 @@ export interface Outcome {
   at: OutcomePoint;
 }
 
+/**
+ * An outcome as a rule, fixture or seed scripts it: fail on reaching `at` (that stage is never
+ * seen), or `during` a stage: seen in it, failing when it ends (on reaching the next). Exactly one.
+ */
+export interface OutcomeSpec {
+  status: 'Failed' | 'Aborted';
+  errorCode: ErrorCode;
+  at?: OutcomePoint;
+  during?: Stage;
+}
+
+/** Why an outcome as scripted cannot be used, with a pointer into it (null: it can). */
+export function outcomeSpecProblem(spec: OutcomeSpec): { pointer: '' | '/errorCode'; message: string } | null {
+  if ((spec.at === undefined) === (spec.during === undefined)) {
+    return { pointer: '', message: 'an outcome has either at (fail on reaching that stage) or during (fail when that stage ends), not both or neither' };
+  }
+  if (spec.status === 'Failed' && spec.errorCode === 'NoError') return { pointer: '/errorCode', message: 'a Failed outcome needs an errorCode other than NoError' };
+  return null;
+}
+
+/** The stored outcome: failing `during` a stage is failing on reaching the one after it. */
+export function outcomeOf(spec: OutcomeSpec): Outcome {
+  const at = spec.at ?? OUTCOME_POINTS[STAGES.indexOf(spec.during!) + 1]!;
+  return { status: spec.status, errorCode: spec.errorCode, at };
+}
+
 /** How long a batch stays in each stage. */
 export interface StageTimings {
   queuedMs: number;

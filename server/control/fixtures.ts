@@ -7,6 +7,7 @@ import { StageTimings } from '../batches/model';
 import { DuplicateRuleError, FixtureError, RuleError, ValidationError } from '../errors';
 import type * as Validate from '../schemas/validate';
 import { RuleBook } from '../rules/engine';
+import { seedProblems } from './seeds';
 import type { BatchSeed, Fixture, FixtureProblem, RuleInput } from '../schemas/types';
 
 export interface FixtureSet {
@@ -52,8 +53,8 @@ function lineCol(text: string, offset: number): string {
 }
 
 /** Parses and checks one file, listing every problem found (none: the fixture it holds). */
-function checkFile(file: string, shown: string): { fixture: Fixture | null; problems: FixtureProblem[] } {
-  const whole = (message: string) => ({ fixture: null, problems: [{ file: shown, pointer: null, message }] });
+function checkFile(file: string, shown: string): { fixture: Fixture | null; json: unknown; problems: FixtureProblem[] } {
+  const whole = (message: string) => ({ fixture: null, json: null, problems: [{ file: shown, pointer: null, message }] });
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -78,7 +79,15 @@ function checkFile(file: string, shown: string): { fixture: Fixture | null; prob
     const accepted = (i: number) => !problems.some((p) => p.pointer === `/rules/${i}` || p.pointer!.startsWith(`/rules/${i}/`));
     for (const p of ruleProblems(rules as RuleInput[], accepted)) problems.push({ file: shown, ...p });
   }
-  return { fixture: problems.length ? null : (json as Fixture), problems };
+  // So are the batches, as seeding them would (errorCode without status, an outcome with both at and during, ...).
+  const batches = json !== null && typeof json === 'object' ? (json as { batches?: unknown }).batches : undefined;
+  if (Array.isArray(batches)) {
+    batches.forEach((b, i) => {
+      if (problems.some((p) => p.pointer === `/batches/${i}` || p.pointer!.startsWith(`/batches/${i}/`))) return;
+      for (const p of seedProblems(b as BatchSeed)) problems.push({ file: shown, pointer: `/batches/${i}${p.pointer}`, message: p.message });
+    });
+  }
+  return { fixture: problems.length ? null : (json as Fixture), json, problems };
 }
 
 /** Every rule of a fixture that the rule book would refuse, each with its pointer and reason. */
@@ -129,22 +138,31 @@ export function checkFixtures(dir: string | null): FixtureCheck {
   const batchIds = new Map<string, string>();
   for (const name of names) {
     const shown = path.join(dir ?? 'fixtures', name);
-    const { fixture, problems: found } = checkFile(path.join(resolved, name), shown);
+    const { fixture, json, problems: found } = checkFile(path.join(resolved, name), shown);
     problems.push(...found);
-    if (!fixture) continue;
     // Ids must be unique across the files too: the rule book and the store would refuse the second.
-    fixture.rules?.forEach((r, i) => {
-      if (r.id === undefined) return;
-      const first = ruleIds.get(r.id);
-      if (first) problems.push({ file: shown, pointer: `/rules/${i}/id`, message: `rule id "${r.id}" is already defined in ${first}` });
-      else ruleIds.set(r.id, shown);
+    // (Checked on every id that reads as one, so a file with other problems still gets this said.)
+    const items = (key: 'rules' | 'batches'): unknown[] => {
+      const list = json !== null && typeof json === 'object' ? (json as Record<string, unknown>)[key] : undefined;
+      return Array.isArray(list) ? list : [];
+    };
+    const idOf = (item: unknown): unknown => (item !== null && typeof item === 'object' ? (item as { id?: unknown }).id : undefined);
+    items('rules').forEach((r, i) => {
+      const id = idOf(r);
+      if (typeof id !== 'string') return;
+      const first = ruleIds.get(id);
+      if (first && first !== shown) problems.push({ file: shown, pointer: `/rules/${i}/id`, message: `rule id "${id}" is already defined in ${first}` });
+      else ruleIds.set(id, shown);
     });
-    fixture.batches?.forEach((b, i) => {
-      const id = BigInt(b.id!).toString();
+    items('batches').forEach((b, i) => {
+      const raw = idOf(b);
+      if (typeof raw !== 'string' || !/^[0-9]{1,19}$/.test(raw)) return;
+      const id = BigInt(raw).toString();
       const first = batchIds.get(id);
       if (first) problems.push({ file: shown, pointer: `/batches/${i}/id`, message: `batch id ${id} is already defined in ${first}` });
       else batchIds.set(id, shown);
     });
+    if (!fixture) continue;
     set.files.push(shown);
     addFixture(set, fixture, shown);
   }

@@ -2,7 +2,7 @@
 // journal and fixture-loaded state, with its own reset. Parallel test suites each get one; a user
 // who never names a namespace lives in the default one. Protocol-neutral, like the whole core.
 import { ClockState, ControllableClock } from '../batches/clock';
-import { ActivityMetadata, Anchor, BatchEffects, ErrorCode, Status, isTerminal } from '../batches/model';
+import { ActivityMetadata, Anchor, BatchEffects, ErrorCode, Status, isTerminal, outcomeOf } from '../batches/model';
 import { BatchPolicy, BatchService } from '../batches/service';
 import { BatchNotFoundError, JournalEntryNotFoundError, RuleNotFoundError, SeedError, ValidationError } from '../errors';
 import { FIRED, META_KEYS, RuleBook, RuleFacts, matchedCheck } from '../rules/engine';
@@ -29,6 +29,7 @@ import { Decision, Exchange, ServiceRequest } from './exchange';
 import { FixtureSet } from './fixtures';
 import { Journal, JournalQuery } from './journal';
 import type { Meter } from './metrics';
+import { seedProblems } from './seeds';
 import { verify } from './verify';
 import { batchToJson, detailsToJson, fileRefFromJson, metadataFromJson } from './views';
 import { WaitEnd, WaiterBudget, Waiters } from './waiters';
@@ -270,17 +271,12 @@ export class World {
   private seed(seed: BatchSeed, source: string): bigint {
     const now = this.clock.now();
     const createdAt = now - (seed.createdAgoMs ?? 0);
-    let anchor: Anchor | undefined;
-    if (seed.status) {
-      const errorCode = seed.errorCode ?? (seed.status === 'Failed' ? undefined : 'NoError');
-      if (!errorCode) throw new SeedError('/errorCode', 'a Failed batch needs an errorCode');
-      anchor = { status: seed.status, errorCode, at: createdAt };
-    } else if (seed.errorCode) {
-      throw new SeedError('/errorCode', 'errorCode goes with status');
-    }
+    const [problem] = seedProblems(seed);
+    if (problem) throw new SeedError(problem.pointer, problem.message);
+    const anchor: Anchor | undefined = seed.status ? { status: seed.status, errorCode: seed.errorCode ?? 'NoError', at: createdAt } : undefined;
     const effects: BatchEffects = {};
     if (seed.timings) effects.timings = seed.timings;
-    if (seed.outcome) effects.outcome = seed.outcome;
+    if (seed.outcome) effects.outcome = outcomeOf(seed.outcome);
     if (seed.hold) effects.hold = seed.hold;
     return this.batches.submit(
       {

@@ -2,7 +2,7 @@
 // counters and seeded random streams make the same requests give the same decisions every run.
 import { ActivityMetadata } from '../batches/model';
 import { DuplicateRuleError, RuleError } from '../errors';
-import { BatchEffects } from '../batches/model';
+import { BatchEffects, outcomeOf, outcomeSpecProblem } from '../batches/model';
 import type { RuleExplanation } from '../schemas/types';
 import { Rule, RuleInput, RuleMatch, TransportFault, isBatchEffect } from './model';
 
@@ -205,9 +205,8 @@ function checkSemantics(input: RuleInput): void {
     if (fixed === range) throw new RuleError('a delay has either ms, or minMs and maxMs', '/fault');
     if (range && f.minMs! > f.maxMs!) throw new RuleError('minMs must not exceed maxMs', '/fault/minMs');
   }
-  if (input.outcome && input.outcome.errorCode === 'NoError' && input.outcome.status === 'Failed') {
-    throw new RuleError('a Failed outcome needs an errorCode other than NoError', '/outcome/errorCode');
-  }
+  const outcomeProblem = input.outcome ? outcomeSpecProblem(input.outcome) : null;
+  if (outcomeProblem) throw new RuleError(outcomeProblem.message, `/outcome${outcomeProblem.pointer}`);
 }
 
 /** 0 when the rule matches, else the first condition that failed (for METADATA, `missed.n` says which field). */
@@ -355,7 +354,7 @@ export class RuleBook {
       checks.push({ rule: r, code: FIRED, n: 0 });
       r.fired++;
       verdict.ruleIds.push(r.id);
-      if (r.outcome) verdict.effects.outcome = { ...r.outcome };
+      if (r.outcome) verdict.effects.outcome = outcomeOf(r.outcome);
       if (r.timings) verdict.effects.timings = { ...verdict.effects.timings, ...r.timings };
       if (r.hold) verdict.effects.hold = r.hold;
       if (r.fault) {

@@ -95,6 +95,21 @@ export const Outcome = {
   },
 } as const;
 
+/** An outcome as scripted (rules, seeds, fixtures): `at` or `during`, exactly one (checked by code, as a delay's fields are). */
+export const OutcomeInput = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['status', 'errorCode'],
+  description:
+    'Fail the batch: `at` a stage (on reaching it, so that stage is never seen; Completed: instead of completing), or `during` a stage (seen in it, failing when it ends: the same moment as `at` the next one). Exactly one of the two',
+  properties: {
+    status: { type: 'string', enum: ['Failed', 'Aborted'] },
+    errorCode: ErrorCode,
+    at: { type: 'string', enum: OUTCOME_POINTS, description: 'fail on reaching this stage' },
+    during: { type: 'string', enum: STAGES, description: 'fail when this stage ends, after it was seen' },
+  },
+} as const;
+
 /** Each branch repeats type: 'object' so json-schema-to-ts can derive the union when nested. */
 export const TransportFault = {
   type: 'object',
@@ -176,7 +191,7 @@ const ruleInputProperties = {
   times: { ...nonNegInt, description: 'act on the next N matching requests only' },
   probability: { type: 'number', minimum: 0, maximum: 1 },
   seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
-  outcome: Outcome,
+  outcome: OutcomeInput,
   timings: Timings,
   hold: Stage,
   fault: TransportFault,
@@ -254,7 +269,7 @@ export const BatchSeed = {
     putModel: { type: 'string' },
     metadata: ActivityMetadata,
     timings: Timings,
-    outcome: Outcome,
+    outcome: OutcomeInput,
     hold: Stage,
     createdAgoMs: { ...ms, description: 'created this long before now (virtual time)' },
     status: { ...ForcedStatus, description: 'force this status at creation' },
@@ -710,6 +725,7 @@ export const schemas = {
   WireActivityMetadata,
   Timings,
   Outcome,
+  OutcomeInput,
   TransportFault,
   RuleMatch,
   RuleInput,

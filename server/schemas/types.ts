@@ -3,7 +3,7 @@
 // the clock's state), the check at the end proves the schema describes exactly that type.
 import type { FromSchema } from 'json-schema-to-ts';
 import type { ClockState as DomainClockState } from '../batches/clock';
-import type { ActivityMetadata as DomainActivityMetadata, Outcome as DomainOutcome, StageTimings, TimingPlan as DomainTimingPlan } from '../batches/model';
+import type { ActivityMetadata as DomainActivityMetadata, Outcome as DomainOutcome, OutcomeSpec, StageTimings, TimingPlan as DomainTimingPlan } from '../batches/model';
 import type { FixtureFault } from '../errors';
 import type * as Schemas from './schemas';
 
@@ -23,6 +23,7 @@ export type MetadataJson = FromSchema<S['ActivityMetadata']>;
 export type WireMetadataJson = FromSchema<S['WireActivityMetadata']>;
 export type TimingsJson = FromSchema<S['Timings']>;
 export type OutcomeJson = FromSchema<S['Outcome']>;
+export type OutcomeInputJson = FromSchema<S['OutcomeInput']>;
 export type TransportFault = FromSchema<S['TransportFault']>;
 export type RuleMatch = FromSchema<S['RuleMatch']>;
 export type RuleInput = FromSchema<S['RuleInput']>;
@@ -63,6 +64,7 @@ type Assert<T extends true> = T;
 // Compile-time proofs that schema and domain agree; a drift on either side fails the build.
 export type SchemaMatchesDomain = [
   Assert<Same<OutcomeJson, DomainOutcome>>,
+  Assert<Same<OutcomeInputJson, OutcomeSpec>>,
   Assert<Same<Required<TimingsJson>, StageTimings>>,
   Assert<Same<ClockStateJson, DomainClockState>>,
   Assert<Same<BatchJson['plan'], DomainTimingPlan>>,

@@ -9,7 +9,8 @@
 #   stand-in for it with debootstrap + the host's Node.js (see shared notes/containers.md);
 # - builds the project's Dockerfile unchanged, runs the image and checks health, SOAP 1.1
 #   FileBatch/GetStatus, the non-root user, persistence across restart, a clean fast stop,
-#   and the docker-compose example;
+#   and the docker-compose example; then runs test/container/testcontainers.test.ts (the
+#   cora-ocr-mock/testcontainers module) against the same engine and image (needs npm ci first);
 # - prints figures and a closing "N passed, M failed" line; exits non-zero on any failure.
 #
 # Environment knobs (all optional):
@@ -429,6 +430,36 @@ fi
 docker-compose -p "$COMPOSE_PROJECT" -f docker-compose.yml down -v --remove-orphans -t 5 >/dev/null 2>&1 || true
 COMPOSE_STARTED=0
 
+# 8. the Testcontainers module (cora-ocr-mock/testcontainers) against this engine and the image just tested
+TC_BUILD_TAG="cora-ocr-mock:testcontainers-${RUN_ID}"
+if [ ! -d node_modules/testcontainers ]; then
+  fail "testcontainers module test" "node_modules/testcontainers is missing: run npm ci first"
+elif ! npm run build >"$WORK/tc-build.log" 2>&1; then
+  fail "testcontainers module test" "npm run build failed: $(tail -n 20 "$WORK/tc-build.log")"
+else
+  log "node --test test/container/testcontainers.test.ts (image $IMAGE)"
+  t0=$(now)
+  set +e
+  DOCKER_HOST="${DOCKER_HOST:-unix:///var/run/docker.sock}" TESTCONTAINERS_RYUK_DISABLED=true \
+    TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 CORA_OCR_MOCK_IMAGE="$IMAGE" CORA_OCR_MOCK_BUILD_TAG="$TC_BUILD_TAG" \
+    timeout 900 node --import tsx --test --test-reporter=tap test/container/testcontainers.test.ts >"$WORK/tc.log" 2>&1
+  tcrc=$?
+  set -e
+  FIG[testcontainers]=$(secs "$t0" "$(now)")
+  tc_pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$WORK/tc.log" | tail -n 1)
+  tc_fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$WORK/tc.log" | tail -n 1)
+  # Each test of the file counts as one check here.
+  while IFS= read -r line; do pass "testcontainers: ${line#*ok [0-9]* - }"; done \
+    < <(grep -E '^    ok [0-9]+ - ' "$WORK/tc.log")
+  while IFS= read -r line; do fail "testcontainers: ${line#*not ok [0-9]* - }"; done \
+    < <(grep -E '^    not ok [0-9]+ - ' "$WORK/tc.log")
+  if [ "$tcrc" != 0 ] || [ -z "$tc_pass" ] || [ "${tc_fail:-1}" != 0 ]; then
+    fail "testcontainers test file exits 0 (exit $tcrc, pass ${tc_pass:-?}, fail ${tc_fail:-?})"
+    tail -n 80 "$WORK/tc.log"
+  fi
+fi
+"$DOCKER" image rm "$TC_BUILD_TAG" >/dev/null 2>&1 || true
+
 # ---------------------------------------------------------------- summary ---
 echo
 echo "figures:"
@@ -438,6 +469,7 @@ printf '  cached rebuild    %s s\n' "${FIG[cached_build]:-?}"
 printf '  run -> GetStatus  %s s\n' "${FIG[run_to_getstatus]:-?}"
 printf '  run -> healthy    %s s\n' "${FIG[run_to_healthy]:-?}"
 printf '  docker stop       %s s\n' "${FIG[stop]:-?}"
+printf '  testcontainers    %s s (the whole test file)\n' "${FIG[testcontainers]:-?}"
 if [ "$FAILED" -gt 0 ]; then
   echo
   echo "failed checks:"
