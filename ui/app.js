@@ -257,7 +257,7 @@ function Header({ health, version, live, namespaces, namespace, onNamespace, onF
     <h1>cora-ocr-mock</h1>
     <span class="version" data-testid="version">v${version}</span>
     <span class=${`pill ${health && health.status === 'ok' ? 'ok' : 'bad'}`} data-testid="health" title=${health ? `store ${health.store}, WSDL ${health.wsdl}` : ''}>
-      ${health ? `${health.status} · store ${health.store} · ${health.batches ?? '?'} batches · up ${fmtDuration(health.uptimeMs)}` : 'health …'}
+      ${health ? `${health.status} · store ${health.store} · WSDL ${health.wsdl} · up ${fmtDuration(health.uptimeMs)}` : 'health …'}
     </span>
     <span class=${`pill ${live === 'live' ? 'ok' : 'bad'}`} data-testid="live">${live}</span>
     ${session.fixedNamespace ? html`<span class="pill" data-testid="namespace-fixed">namespace ${namespace}</span>` : null}
