@@ -52,6 +52,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY wsdl ./wsdl
 COPY fixtures ./fixtures
+# The dashboard's own files (/__admin/ui); Preact and htm come from node_modules.
+COPY ui ./ui
 
 RUN mkdir -p /data && chown node:node /data
 VOLUME /data

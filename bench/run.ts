@@ -28,7 +28,7 @@
 //   BENCH_DURATION (10 s)  BENCH_CONNECTIONS (50)  BENCH_ROUNDS (2)  BENCH_WARMUP (2 s)
 //   BENCH_STARTS (7)  BENCH_LOADER (auto|wrk|autocannon)  BENCH_THREADS (wrk threads, 1)
 //   BENCH_PICK (best|median: which round per target is reported)  BENCH_SMALL_ROWS (1000)
-//   BENCH_SCALE_ROWS (1000000)  BENCH_SCALE_ROUNDS (4)  BENCH_SCALE_DURATION (6 s)  BENCH_SKIP (comma list of: startup,main,scale; results then go to partial.json)
+//   BENCH_SCALE_ROWS (1000000)  BENCH_SCALE_ROUNDS (4)  BENCH_SCALE_DURATION (6 s)  BENCH_SKIP (comma list of: startup,main,dashboard,scale; results then go to partial.json)
 //   BENCH_BASELINE_MAIN (none: path to another build's dist/server/main.js, loaded like the mock)  BENCH_WAITERS (100)
 //   BENCH_PEERS / --peers (off)  BENCH_PEER_WARMUP_MAX (12 loads of max(BENCH_WARMUP, 3) s)  BENCH_PROFILE / --profile (off)
 import Database from 'better-sqlite3';
@@ -39,6 +39,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { dashboardBench } from './dashboard';
 import { Peer, availablePeers, installPeers } from './peers';
 import { cpuTicks, monotonicUs, profileBudget, readProfile, topSelf } from './profile';
 
@@ -761,7 +762,7 @@ async function main(): Promise<void> {
 
   // --- seeding -------------------------------------------------------------------------------
   const template = path.join(tmp, 'template.sqlite');
-  if (!S.skip.has('main') || !S.skip.has('scale') || S.profile) await makeTemplate(template);
+  if (!S.skip.has('main') || !S.skip.has('scale') || !S.skip.has('dashboard') || S.profile) await makeTemplate(template);
 
   // --- 2. throughput -------------------------------------------------------------------------
   let rows: TargetRow[] = [];
@@ -873,6 +874,10 @@ async function main(): Promise<void> {
     if (mock.stderr.trim()) log(`mock stderr: ${mock.stderr.trim().slice(0, 500)}`);
     result.main = { seededBatches: S.smallRows, seedMs, rows, health: batchesAfter?.body ? safeJson(batchesAfter.body) : null };
   }
+
+  // --- 2b. the dashboard (issue 12): no page against the baseline build, one page open (bench/dashboard.ts)
+  const dashboard = S.skip.has('dashboard') ? null : await dashboardBench({ mainJs: MAIN_JS, baselineMain: S.baselineMain, seed: (dest) => void seedDb(template, dest, S.smallRows), tmp, spawnMock, pid: (p) => p.pid, waitReady, stop, freePort, load, kind: 'soap11' as Kind, idLo: FIRST_ID, idHi: FIRST_ID + S.smallRows - 1, rounds: S.rounds, duration: S.duration, warmup: S.warmup, log });
+  if (dashboard) result.dashboard = dashboard;
 
   // --- 3. scale ------------------------------------------------------------------------------
   // Three loads: 1k stored, all polled; 1M stored, the newest 1k polled (what a test suite does: it
@@ -1168,6 +1173,8 @@ async function main(): Promise<void> {
     // Reported, not judged: a working set of 1M rows is a cache-hierarchy figure, not the store's.
     targets.push({ target: `${fmtInt(S.scaleRows)} stored, all polled uniformly`, value: `${fmt(scale.uniformRatio * 100, 1)}%`, pass: null });
   }
+  if (dashboard) out.push(...dashboard.lines);
+  if (dashboard) targets.push(...dashboard.targets);
   out.push('');
   out.push('targets (issues 5, 13 and 17):');
   const width = Math.max(...targets.map((t) => t.target.length));

@@ -52,6 +52,7 @@ describe('the event stream', () => {
         `batchForced default ${id}`,
         `batchDeleted default ${id}`,
         'journalCleared default',
+        'namespaceCreated events-ns',
         `batchCreated events-ns ${other.id}`,
         'namespaceDropped events-ns',
       ]);

@@ -62,7 +62,7 @@ const paths: Record<string, Record<string, unknown>> = {
     get: {
       operationId: 'listBatches',
       summary: 'List batches in id order, optionally by current status',
-      parameters: [q('status', 'current status', ref('Status')), q('limit', '1-1000, default 100', { type: 'integer' }), q('after', 'id to continue after (the previous page\'s next)')],
+      parameters: [q('status', 'current status', ref('Status')), q('limit', '1-1000, default 100', { type: 'integer' }), q('after', 'id to continue after (the previous page\'s next)'), q('order', 'asc (lowest id first, the default) or desc (newest first)', { type: 'string', enum: ['asc', 'desc'] })],
       responses: { '200': json(ref('BatchPage')), ...common },
     },
     post: {

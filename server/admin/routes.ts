@@ -7,6 +7,7 @@ import { MockControl, World } from '../control/facade';
 import type { WaitEnd } from '../control/waiters';
 import { NAMESPACE_HEADER } from '../http/namespaces';
 import { validate } from '../schemas/validate';
+import { dashboardHandler, isDashboardAsset } from './dashboard';
 import { adminIndex, openApiDocument } from './openapi';
 import { Problem, badRequest, notFound, problemHandler, sendProblem } from './problem';
 
@@ -152,10 +153,11 @@ export function createAdminRouter(opts: AdminOptions): Router {
         return;
       }
     }
-    // Health needs no token (probes), nor a browser sent from /__admin to the dashboard (it asks for
-    // the token itself); the index, like every other route, does: it would map the API.
+    // Health needs no token (probes), nor a browser sent from /__admin to the dashboard, nor the
+    // dashboard's page and assets (no data: the page asks for the token itself); the index, like
+    // every other route, does: it would map the API.
     const browserToDashboard = req.path === '/' && req.method === 'GET' && req.accepts(['json', 'html']) === 'html';
-    if (opts.adminToken && req.path !== '/health' && !browserToDashboard) {
+    if (opts.adminToken && req.path !== '/health' && !browserToDashboard && !isDashboardAsset(req.path)) {
       const m = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? ''); // the scheme is case-insensitive (RFC 9110)
       if (!m || !tokenMatches(m[1]!, opts.adminToken)) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="cora-ocr-mock admin"');
@@ -203,12 +205,15 @@ export function createAdminRouter(opts: AdminOptions): Router {
 
   // --- batches
   router.get('/batches', (req, res) => {
-    const q = query(req, ['status', 'limit', 'after']);
+    const q = query(req, ['status', 'limit', 'after', 'order']);
     const status = q['status'];
     if (status !== undefined && !isStatus(status)) throw badRequest(`?status: '${status}' is not a status`, '?status');
+    const order = q['order'] ?? 'asc';
+    if (order !== 'asc' && order !== 'desc') throw badRequest(`?order: '${order}' is not asc or desc`, '?order');
     res.json(
       scope(req).listBatches({
         status,
+        newestFirst: order === 'desc',
         limit: intParam(q, 'limit', 1, 1000, 100),
         after: q['after'] === undefined ? undefined : parseId(q['after'], '?after'),
       }),
@@ -400,6 +405,9 @@ export function createAdminRouter(opts: AdminOptions): Router {
     control.dropNamespace(req.params['name'] as string);
     res.status(204).end();
   });
+
+  // --- the dashboard: the page at /ui, its live stream at /events (not JSON API routes: see dashboard.ts)
+  router.use(dashboardHandler(control));
 
   router.use((req, res) => sendProblem(res, notFound(`no admin route ${req.method} ${req.baseUrl}${req.path}`)));
   router.use(problemHandler(opts.onUnexpected));

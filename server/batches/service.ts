@@ -1,6 +1,6 @@
 // The batch use cases, protocol-neutral: every adapter (SOAP, HTTP GET/POST, admin) calls these.
 import { Clock } from './clock';
-import { Timed, statusAt, timeline } from './lifecycle';
+import { Timed, nextTransitionAt, statusAt, timeline } from './lifecycle';
 import {
   ActivityMetadata,
   Anchor,
@@ -43,9 +43,15 @@ export type BatchChange =
   | { kind: 'deleted'; id: bigint }
   | { kind: 'cleared' };
 
-export interface BatchDetails {
+/** A batch as read now: its facts, its status, and when that status next changes on its own. */
+export interface BatchReading {
   batch: StoredBatch;
   current: StatusView;
+  /** The moment (virtual time) the status next changes with time alone; null: never. */
+  next: number | null;
+}
+
+export interface BatchDetails extends BatchReading {
   history: HistoryEntry[];
 }
 
@@ -156,12 +162,17 @@ export class BatchService {
 
   details(id: bigint): BatchDetails {
     const batch = this.get(id);
-    const current = this.observe(batch);
-    return { batch, current, history: this.store.history(id) };
+    return { ...this.read(batch), history: this.store.history(id) };
   }
 
-  list(afterId: bigint | undefined, limit: number): { batch: StoredBatch; current: StatusView }[] {
-    return this.store.list({ namespace: this.namespace, afterId, limit }).map((batch) => ({ batch, current: this.observe(batch) }));
+  /** Batches in id order (`newestFirst`: from the highest id down), after `afterId` in that order. */
+  list(afterId: bigint | undefined, limit: number, newestFirst = false): BatchReading[] {
+    return this.store.list({ namespace: this.namespace, afterId, limit, newestFirst }).map((batch) => this.read(batch));
+  }
+
+  private read(batch: StoredBatch): BatchReading {
+    const current = this.observe(batch);
+    return { batch, current, next: nextTransitionAt(batch, this.clock.now()) };
   }
 
   /**

@@ -347,9 +347,11 @@ interface Group {
 
 export interface ListQuery {
   namespace: string;
-  /** Only ids greater than this (keyset paging). */
+  /** Only ids past this one in the listing's order (keyset paging). */
   afterId?: bigint;
   limit: number;
+  /** Highest id first (the newest batches); lowest first by default. */
+  newestFirst?: boolean;
 }
 
 export class BatchStore {
@@ -421,6 +423,7 @@ export class BatchStore {
       exists: db.prepare('SELECT 1 FROM batches WHERE id = ?').pluck(),
       externalContext: db.prepare('SELECT external_context FROM batches WHERE id = ?').pluck(),
       list: db.prepare('SELECT * FROM batches WHERE namespace = ? AND id > ? ORDER BY id LIMIT ?'),
+      listNewest: db.prepare('SELECT * FROM batches WHERE namespace = ? AND id < ? ORDER BY id DESC LIMIT ?'),
       count: db.prepare('SELECT count(*) FROM batches WHERE namespace = ?').pluck(),
       countAll: db.prepare('SELECT count(*) FROM batches').pluck(),
       countByNamespace: db.prepare('SELECT namespace, count(*) AS n FROM batches GROUP BY namespace'),
@@ -615,6 +618,7 @@ export class BatchStore {
   }
 
   list(q: ListQuery): StoredBatch[] {
+    if (q.newestFirst) return (this.stmts.listNewest.all(q.namespace, q.afterId ?? 2n ** 63n - 1n, q.limit) as BatchRow[]).map(toBatch);
     return (this.stmts.list.all(q.namespace, q.afterId ?? -(2n ** 63n), q.limit) as BatchRow[]).map(toBatch);
   }
 

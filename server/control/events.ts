@@ -26,6 +26,8 @@ export type MockEvent =
   /** The namespace's virtual clock was frozen, set, advanced or resumed (or reset). */
   | { type: 'clockMoved'; namespace: string; clock: ClockState }
   | { type: 'reset'; namespace: string; keepBatches: boolean }
+  /** A namespace was created (by the admin API, or by the first request or call that named it). */
+  | { type: 'namespaceCreated'; namespace: string }
   /** The namespace is gone (dropped, or reclaimed when idle). */
   | { type: 'namespaceDropped'; namespace: string };
 
@@ -45,6 +47,7 @@ const NOBODY: Record<EventType, false> = {
   rulesChanged: false,
   clockMoved: false,
   reset: false,
+  namespaceCreated: false,
   namespaceDropped: false,
 };
 const EVENT_TYPES = Object.keys(NOBODY) as EventType[];

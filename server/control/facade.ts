@@ -23,6 +23,7 @@ import { Exchange, ServiceRequest } from './exchange';
 import { EventStream } from './events';
 import { EMPTY_FIXTURES, FixtureSet, addFixture, checkRules } from './fixtures';
 import { Journal, JournalBudget } from './journal';
+import { ChangeNote, watchChanges } from './live';
 import { Meter } from './metrics';
 import type { Exposition, MeteredWorld } from './prometheus';
 import { WaiterBudget } from './waiters';
@@ -82,6 +83,8 @@ export class MockControl {
   /** Every namespace's events (each carries its namespace). */
   readonly events: EventStream;
   readonly waiterBudget: WaiterBudget;
+  /** Open watches (watch()), each with what ends it when the mock closes. */
+  private readonly watches = new Set<() => void>();
   /** The Prometheus page, built (prom-client loaded) on the first scrape. */
   private exposition: Exposition | null = null;
   /** FIXTURES_DIR as last read without a problem: a bad file never replaces it. */
@@ -278,8 +281,32 @@ export class MockControl {
     return { contentType: this.exposition.contentType, body: await this.exposition.render() };
   }
 
-  /** Stops the idle sweeper and ends every open wait (the app is closing). */
+  /**
+   * Watches every namespace for changes (live.ts): `onNote` gets coalesced notes, at most one per
+   * `minIntervalMs`; `onEnd` is called when the mock closes. Returns the function that stops it.
+   */
+  watch(opts: { minIntervalMs: number; onNote: (note: ChangeNote) => void; onEnd: () => void }): () => void {
+    const off = watchChanges(this.events, { minIntervalMs: opts.minIntervalMs, onNote: opts.onNote });
+    const end = () => {
+      off();
+      this.watches.delete(end);
+      opts.onEnd();
+    };
+    this.watches.add(end);
+    return () => {
+      off();
+      this.watches.delete(end);
+    };
+  }
+
+  /** Open watches (live dashboards). */
+  get watchCount(): number {
+    return this.watches.size;
+  }
+
+  /** Stops the idle sweeper and ends every open wait and watch (the app is closing). */
   close(): void {
+    for (const end of [...this.watches]) end();
     if (this.sweeper) clearInterval(this.sweeper);
     for (const world of this.worlds.values()) world.endWaits({ kind: 'closed' });
   }
@@ -311,11 +338,13 @@ export class MockControl {
       throw new NamespaceLimitError(name, this.options.maxNamespaces);
     }
     const createdAt = this.now();
-    return this.store.transaction(() => {
+    const world = this.store.transaction(() => {
       const world = this.build(name, definition, createdAt);
       this.store.saveNamespace({ name, definition: JSON.stringify(definition), createdAt });
       return world;
     });
+    if (world.events.has('namespaceCreated')) world.events.emit({ type: 'namespaceCreated', namespace: name });
+    return world;
   }
 
   private build(name: string, definition: Definition, createdAt: number): World {

@@ -183,8 +183,17 @@ export class Journal {
   /** Oldest first; `limit` keeps the newest N of the matches. */
   query(q: JournalQuery = {}): JournalEntry[] {
     const out: JournalEntry[] = [];
+    if (q.limit !== undefined) {
+      // The newest `limit` matches, found from the newest end: a dashboard asking for the latest
+      // page of a full journal reads that page, not the whole journal.
+      for (let i = this.entries.length - 1; i >= this.start && out.length < q.limit; i--) {
+        const e = this.entries[i]!;
+        if (Journal.matches(e, q)) out.push(Journal.view(e));
+      }
+      return out.reverse();
+    }
     for (const e of this.stored()) if (Journal.matches(e, q)) out.push(Journal.view(e));
-    return q.limit !== undefined && out.length > q.limit ? out.slice(out.length - q.limit) : out;
+    return out;
   }
 
   /** The entry journaled under `seq`, while it is kept. */

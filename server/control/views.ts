@@ -1,8 +1,7 @@
 // Domain <-> the JSON the QA side speaks (admin API, fixtures, client, dashboard): camelCase
 // fields, ids as decimal strings, times as ISO strings. Shapes are the JSON Schemas' (schemas/).
-import { ActivityMetadata, FileBatchRequest, FileReference, StatusView } from '../batches/model';
-import { BatchDetails } from '../batches/service';
-import { StoredBatch } from '../batches/store';
+import { ActivityMetadata, FileBatchRequest, FileReference } from '../batches/model';
+import { BatchDetails, BatchReading } from '../batches/service';
 import type { BatchJson, FileReferenceJson, MetadataJson } from '../schemas/types';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -37,13 +36,14 @@ function requestToJson(r: FileBatchRequest) {
   };
 }
 
-export function batchToJson(batch: StoredBatch, current: StatusView, history?: BatchDetails['history']): BatchJson {
+export function batchToJson({ batch, current, next }: BatchReading, history?: BatchDetails['history']): BatchJson {
   return {
     id: batch.id.toString(),
     namespace: batch.namespace,
     status: current.status,
     errorCode: current.errorCode,
     since: iso(current.since),
+    nextChangeAt: next === null ? null : iso(next),
     createdAt: iso(batch.createdAt),
     ...requestToJson(batch.request),
     metadata: metadataToJson(batch.metadata),
@@ -55,4 +55,4 @@ export function batchToJson(batch: StoredBatch, current: StatusView, history?: B
   };
 }
 
-export const detailsToJson = (d: BatchDetails): BatchJson => batchToJson(d.batch, d.current, d.history);
+export const detailsToJson = (d: BatchDetails): BatchJson => batchToJson(d, d.history);

@@ -52,6 +52,8 @@ export interface BatchListQuery {
   limit: number;
   /** Continue after this id (keyset paging). */
   after?: bigint;
+  /** Highest id first, so the newest batches come first. */
+  newestFirst?: boolean;
 }
 
 /** Scanned per step while filtering by derived status (it cannot be a SQL condition). */
@@ -233,11 +235,11 @@ export class World {
     const step = status ? FILTER_SCAN : limit;
     let more = true;
     while (items.length < limit && more) {
-      const chunk = this.batches.list(after, step);
+      const chunk = this.batches.list(after, step, q.newestFirst);
       more = chunk.length === step;
-      for (const { batch, current } of chunk) {
-        after = batch.id;
-        if (!status || current.status === status) items.push(batchToJson(batch, current));
+      for (const reading of chunk) {
+        after = reading.batch.id;
+        if (!status || reading.current.status === status) items.push(batchToJson(reading));
         if (items.length === limit) break;
       }
     }

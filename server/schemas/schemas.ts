@@ -322,7 +322,7 @@ export const Batch = {
   type: 'object',
   additionalProperties: false,
   required: [
-    'id', 'namespace', 'status', 'errorCode', 'since', 'createdAt', 'timeOut', 'externalContext', 'inputFile',
+    'id', 'namespace', 'status', 'errorCode', 'since', 'nextChangeAt', 'createdAt', 'timeOut', 'externalContext', 'inputFile',
     'ocrProfile', 'outputFile', 'putModel', 'metadata', 'plan', 'forced',
   ],
   properties: {
@@ -331,6 +331,10 @@ export const Batch = {
     status: Status,
     errorCode: ErrorCode,
     since: { ...isoTime, description: 'when the current status began (virtual time)' },
+    nextChangeAt: {
+      anyOf: [isoTime, { type: 'null' }],
+      description: 'when the status next changes with time alone (virtual time), as things stand; null: never (terminal, held, or waiting for an admin)',
+    },
     createdAt: isoTime,
     timeOut: { type: 'integer' },
     externalContext: { type: ['string', 'null'] },

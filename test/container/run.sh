@@ -356,6 +356,15 @@ log "container $CTR published on $BASE"
 code=$(curl -sS -o "$WORK/health.json" -w '%{http_code}' --max-time 5 "$BASE/__admin/health" || echo 000)
 if [ "$code" = 200 ]; then pass "GET /__admin/health -> 200 from the host"; else fail "GET /__admin/health -> 200 from the host" "got $code"; fi
 
+# The dashboard's page and the modules it imports are in the image (ui/, preact and htm in node_modules).
+code=$(curl -sS -o "$WORK/ui.html" -w '%{http_code}' --max-time 5 "$BASE/__admin/ui" || echo 000)
+ui_ok=$([ "$code" = 200 ] && echo yes || echo no)
+for asset in ui/app.js ui/style.css $(grep -o 'ui/vendor/[A-Za-z0-9._-]*\.js' "$WORK/ui.html" 2>/dev/null); do
+  c=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "$BASE/__admin/$asset" || echo 000)
+  [ "$c" = 200 ] || { ui_ok=no; code="$code, $asset $c"; }
+done
+if [ "$ui_ok" = yes ] && grep -q 'ui/vendor/preact-' "$WORK/ui.html"; then pass "GET /__admin/ui and its modules -> 200"; else fail "GET /__admin/ui and its modules -> 200" "got $code"; fi
+
 uid=$("$DOCKER" exec "$CTR" id -u 2>&1 || true)
 if [ "$uid" = 1000 ]; then pass "process runs as uid 1000 (node)"; else fail "process runs as uid 1000 (node)" "id -u: $uid"; fi
 
