@@ -34,7 +34,9 @@ export interface App {
 
 export async function buildApp(config: Config, logger: Logger): Promise<App> {
   const watched = config.fixturesDir ?? './fixtures';
-  if (config.fixturesWatch && !fs.existsSync(watched)) throw new ConfigError('FIXTURES_WATCH=true needs a fixtures folder: set FIXTURES_DIR (./fixtures does not exist)');
+  if (config.fixturesWatch && !fs.existsSync(watched)) {
+    throw new ConfigError(`FIXTURES_WATCH=true needs a fixtures folder: ${config.fixturesDir === null ? 'set FIXTURES_DIR (./fixtures does not exist)' : `FIXTURES_DIR ${watched} does not exist`}`);
+  }
   const description = loadServiceDescription();
   const store = new BatchStore(config.dbPath, config.firstBatchId);
   const basePolicy = {
@@ -117,8 +119,12 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
         const r = control.reloadFixtures();
         logger.info({ fixtures: r.fixtures, rules: r.rules }, 'fixtures reloaded');
       } catch (err) {
-        if (!(err instanceof FixtureError) && !(err instanceof ConflictError)) throw err;
-        logger.warn({ problems: err instanceof FixtureError ? err.problems : err.message }, 'fixtures changed but were refused; the loaded ones stay');
+        // A timer's callback: whatever went wrong is logged, never thrown (it would end the process).
+        if (err instanceof FixtureError || err instanceof ConflictError) {
+          logger.warn({ problems: err instanceof FixtureError ? err.problems : err.message }, 'fixtures changed but were refused; the loaded ones stay');
+        } else {
+          logger.error({ err }, 'fixtures changed but could not be reloaded');
+        }
       }
     });
   }

@@ -221,5 +221,8 @@ describe('FIXTURES_WATCH=true', () => {
     const none = await runToExit({ DB_PATH: ':memory:', FIXTURES_DIR: 'none', FIXTURES_WATCH: 'true' });
     assert.equal(none.code, 2);
     assert.match(none.output, /FIXTURES_WATCH=true needs fixtures to watch/);
+    const missing = await runToExit({ DB_PATH: ':memory:', FIXTURES_DIR: path.join(tmp, 'not-there'), FIXTURES_WATCH: 'true' });
+    assert.equal(missing.code, 2);
+    assert.match(missing.output, /^cora-ocr-mock: FIXTURES_WATCH=true needs a fixtures folder: FIXTURES_DIR .*not-there does not exist\n$/);
   });
 });
