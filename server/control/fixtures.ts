@@ -25,16 +25,8 @@ export const EMPTY_FIXTURES: FixtureSet = { files: [], profiles: null, timings: 
  * `at` is the fixture's JSON pointer, for the error's.
  */
 export function checkRules(fixture: Fixture, at: string): void {
-  const scratch = new RuleBook(Date.now);
-  fixture.rules?.forEach((r, i) => {
-    const here = `${at}/rules/${i}`;
-    try {
-      scratch.add(r, 'check');
-    } catch (err) {
-      if (err instanceof RuleError) throw new ValidationError(`${here}${err.path}: ${err.reason}`, `${here}${err.path}`);
-      throw new ValidationError(`${here}: ${(err as Error).message}`, here);
-    }
-  });
+  const [first] = ruleProblems(fixture.rules ?? [], () => true);
+  if (first) throw new ValidationError(`${at}${first.pointer}: ${first.message}`, `${at}${first.pointer}`);
 }
 
 /** Adds a fixture's contents to a set, each item marked with where it came from. */
@@ -74,21 +66,24 @@ function checkFile(file: string, shown: string): { fixture: Fixture | null; json
   const { schemaProblems } = require('../schemas/validate') as typeof Validate;
   const problems: FixtureProblem[] = schemaProblems('Fixture', json).map((p) => ({ file: shown, ...p }));
   // The rules the schema accepted are checked as the rule book would, so one pass lists both kinds.
-  const rules = json !== null && typeof json === 'object' ? (json as { rules?: unknown }).rules : undefined;
-  if (Array.isArray(rules)) {
-    const accepted = (i: number) => !problems.some((p) => p.pointer === `/rules/${i}` || p.pointer!.startsWith(`/rules/${i}/`));
-    for (const p of ruleProblems(rules as RuleInput[], accepted)) problems.push({ file: shown, ...p });
-  }
+  for (const p of ruleProblems(listOf(json, 'rules') as RuleInput[], (i) => untouched(problems, `/rules/${i}`))) problems.push({ file: shown, ...p });
   // So are the batches, as seeding them would (errorCode without status, an outcome with both at and during, ...).
-  const batches = json !== null && typeof json === 'object' ? (json as { batches?: unknown }).batches : undefined;
-  if (Array.isArray(batches)) {
-    batches.forEach((b, i) => {
-      if (problems.some((p) => p.pointer === `/batches/${i}` || p.pointer!.startsWith(`/batches/${i}/`))) return;
-      for (const p of seedProblems(b as BatchSeed)) problems.push({ file: shown, pointer: `/batches/${i}${p.pointer}`, message: p.message });
-    });
-  }
+  listOf(json, 'batches').forEach((b, i) => {
+    if (!untouched(problems, `/batches/${i}`)) return;
+    for (const p of seedProblems(b as BatchSeed)) problems.push({ file: shown, pointer: `/batches/${i}${p.pointer}`, message: p.message });
+  });
   return { fixture: problems.length ? null : (json as Fixture), json, problems };
 }
+
+/** The list under `key` of a parsed fixture file, whatever else is wrong with it ([] when there is none). */
+function listOf(json: unknown, key: 'rules' | 'batches'): unknown[] {
+  const list = json !== null && typeof json === 'object' ? (json as Record<string, unknown>)[key] : undefined;
+  return Array.isArray(list) ? list : [];
+}
+
+/** Whether no problem found so far points into `pointer` (then its own checks are worth running). */
+const untouched = (problems: FixtureProblem[], pointer: string) =>
+  !problems.some((p) => p.pointer === pointer || (p.pointer ?? '').startsWith(`${pointer}/`));
 
 /** Every rule of a fixture that the rule book would refuse, each with its pointer and reason. */
 function ruleProblems(rules: RuleInput[], accepted: (index: number) => boolean): { pointer: string; message: string }[] {
@@ -101,7 +96,7 @@ function ruleProblems(rules: RuleInput[], accepted: (index: number) => boolean):
       scratch.add(r, 'check');
     } catch (err) {
       if (err instanceof RuleError) out.push({ pointer: `${here}${err.path}`, message: err.reason });
-      else if (err instanceof DuplicateRuleError) out.push({ pointer: `${here}/id`, message: `rule id "${err.id}" is used by an earlier rule of this file` });
+      else if (err instanceof DuplicateRuleError) out.push({ pointer: `${here}/id`, message: `rule id "${err.id}" is used by an earlier rule` });
       else out.push({ pointer: here, message: (err as Error).message });
     }
   });
@@ -142,19 +137,15 @@ export function checkFixtures(dir: string | null): FixtureCheck {
     problems.push(...found);
     // Ids must be unique across the files too: the rule book and the store would refuse the second.
     // (Checked on every id that reads as one, so a file with other problems still gets this said.)
-    const items = (key: 'rules' | 'batches'): unknown[] => {
-      const list = json !== null && typeof json === 'object' ? (json as Record<string, unknown>)[key] : undefined;
-      return Array.isArray(list) ? list : [];
-    };
     const idOf = (item: unknown): unknown => (item !== null && typeof item === 'object' ? (item as { id?: unknown }).id : undefined);
-    items('rules').forEach((r, i) => {
+    listOf(json, 'rules').forEach((r, i) => {
       const id = idOf(r);
       if (typeof id !== 'string') return;
       const first = ruleIds.get(id);
       if (first && first !== shown) problems.push({ file: shown, pointer: `/rules/${i}/id`, message: `rule id "${id}" is already defined in ${first}` });
       else ruleIds.set(id, shown);
     });
-    items('batches').forEach((b, i) => {
+    listOf(json, 'batches').forEach((b, i) => {
       const raw = idOf(b);
       if (typeof raw !== 'string' || !/^[0-9]{1,19}$/.test(raw)) return;
       const id = BigInt(raw).toString();

@@ -2,7 +2,7 @@
 // journal and fixture-loaded state, with its own reset. Parallel test suites each get one; a user
 // who never names a namespace lives in the default one. Protocol-neutral, like the whole core.
 import { ClockState, ControllableClock } from '../batches/clock';
-import { ActivityMetadata, Anchor, BatchEffects, ErrorCode, Status, isTerminal, outcomeOf } from '../batches/model';
+import { ActivityMetadata, Anchor, BatchEffects, ErrorCode, Status, outcomeOf } from '../batches/model';
 import { BatchPolicy, BatchService } from '../batches/service';
 import { BatchNotFoundError, JournalEntryNotFoundError, RuleNotFoundError, SeedError, ValidationError } from '../errors';
 import { FIRED, META_KEYS, RuleBook, RuleFacts, matchedCheck } from '../rules/engine';
@@ -29,7 +29,7 @@ import { Decision, Exchange, ServiceRequest } from './exchange';
 import { FixtureSet } from './fixtures';
 import { Journal, JournalQuery } from './journal';
 import type { Meter } from './metrics';
-import { seedProblems } from './seeds';
+import { seedProblems, statusCodeProblem } from './seeds';
 import { verify } from './verify';
 import { batchToJson, detailsToJson, fileRefFromJson, metadataFromJson } from './views';
 import { WaitEnd, WaiterBudget, Waiters } from './waiters';
@@ -257,10 +257,9 @@ export class World {
 
   /** Forces a status; Failed needs an error code, the others default to NoError. */
   forceBatch(id: bigint, status: Exclude<Status, 'NotFound'>, errorCode?: ErrorCode): BatchJson {
-    const code = errorCode ?? (status === 'Failed' ? undefined : 'NoError');
-    if (!code) throw new SeedError('/errorCode', 'forcing Failed needs an errorCode');
-    if (!isTerminal(status) && code !== 'NoError') throw new SeedError('/errorCode', `${status} goes with NoError`);
-    return detailsToJson(this.batches.force(id, status, code));
+    const problem = statusCodeProblem(status, errorCode);
+    if (problem) throw new SeedError('/errorCode', problem);
+    return detailsToJson(this.batches.force(id, status, errorCode ?? 'NoError'));
   }
 
   /** Deletes a batch; its id is never reused. */
