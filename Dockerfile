@@ -64,5 +64,6 @@ EXPOSE 8080
 HEALTHCHECK --interval=2s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/__admin/health',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))"]
 
-# The same node flags as package.json's start script: a bounded heap keeps RSS low under load.
-CMD ["node", "--max-semi-space-size=2", "--max-old-space-size=256", "dist/server/main.js"]
+# As package.json's start script: no node flags (they would cost start-up; server/heap.ts bounds
+# the heap's growth at run time instead).
+CMD ["node", "dist/server/main.js"]

@@ -154,7 +154,7 @@ async function main(): Promise<void> {
   // As `npm start` runs it, with the probe preloaded.
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--max-semi-space-size=2', '--max-old-space-size=256', '-r', path.join(__dirname, 'soak-probe.cjs'), main],
+    ['-r', path.join(__dirname, 'soak-probe.cjs'), main],
     { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DB_PATH: path.join(dir, 'soak.sqlite'), FIXTURES_DIR: 'none', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let probe = { rss: 0, heapUsed: 0, eldP99Ms: 0 };

@@ -177,6 +177,8 @@ export function usage(): string {
  * An unknown flag (with the nearest one suggested), a flag without a value or a stray argument is a ConfigError.
  */
 export function parseFlags(argv: string[]): Record<string, string> {
+  // The usual start has no flags: parseArgs (a node module to load) is skipped.
+  if (argv.length === 0) return {};
   const envOf = new Map(SETTINGS.map((s) => [flagOf(s.env).slice(2), s.env]));
   const options: Record<string, { type: 'string' }> = {};
   for (const name of envOf.keys()) options[name] = { type: 'string' };

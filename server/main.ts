@@ -3,6 +3,7 @@
 import { buildApp } from './app';
 import { ConfigError, loadConfig, usage } from './config';
 import { FixtureError, formatFixtureProblem } from './errors';
+import { boundHeapGrowth } from './heap';
 import { createLogger, flushLogger } from './log/logger';
 
 /** One clear line on stderr and a non-zero exit: start-up problems are the user's to fix, not stack traces. */
@@ -45,6 +46,8 @@ export async function serve(argv: string[]): Promise<void> {
       { host: config.host, port, dbPath: config.dbPath, url: `http://${config.host}:${port}/SequenceServices/coraOcrIntegration_v1.0.0.asmx` },
       'listening',
     );
+    // Now, not before: see heap.ts.
+    boundHeapGrowth();
   });
 
   let stopping = false;

@@ -1,7 +1,7 @@
 // The admin plane as one request handler that loads express and the routes on its first request:
 // start-up and the SOAP hot path never wait for them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { elapsedMs, startTimer } from '../http/elapsed';
 import type { RequestTarget } from '../http/listener';
 import { NAMESPACE_HEADER, splitNamespacePath, withNamespacePrefix } from '../http/namespaces';
 import type { AdminOptions } from './routes';
@@ -25,7 +25,7 @@ export function lazyAdminHandler(options: AdminOptions): (req: IncomingMessage, 
       req.url = split.pathname + target.search;
     }
     if (log) {
-      const startedAt = performance.now();
+      const startedAt = startTimer();
       const path = split ? split.pathname : target.pathname;
       // 'close' comes once, when the answer is sent or the client went away (a long poll given up).
       res.once('close', () => {
@@ -37,7 +37,7 @@ export function lazyAdminHandler(options: AdminOptions): (req: IncomingMessage, 
           path,
           ...(typeof namespace === 'string' && namespace !== '' ? { namespace } : {}),
           status: res.writableFinished ? res.statusCode : null,
-          durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000,
+          durationMs: elapsedMs(startedAt),
           ...(res.writableFinished ? {} : { aborted: true }),
         });
       });

@@ -3,7 +3,6 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { DuplicateBatchError, StoreFullError, StoreOpenError } from '../errors';
 import {
   DEFAULT_NAMESPACE,
@@ -121,6 +120,9 @@ export interface StoredNamespace {
 }
 
 const json = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T));
+
+/** Monotonic milliseconds, from process.hrtime: loading node:perf_hooks would cost 2-3 ms of start-up. */
+const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 /** The columns that decide a batch's status; integers arrive as BigInt or number depending on the statement. */
 type TimingColumns = {
@@ -501,7 +503,7 @@ export class BatchStore {
       g.resolves.push(() => resolve(value));
       g.rejects.push(reject);
     });
-    if (g.resolves.length >= this.bounds.maxWrites || performance.now() - g.openedAt >= this.bounds.maxMs) this.commitGroup();
+    if (g.resolves.length >= this.bounds.maxWrites || monotonicMs() - g.openedAt >= this.bounds.maxMs) this.commitGroup();
     return done;
   }
 
@@ -512,7 +514,7 @@ export class BatchStore {
 
   private openGroup(): void {
     this.stmts.begin.run();
-    this.group = { openedAt: performance.now(), resolves: [], rejects: [] };
+    this.group = { openedAt: monotonicMs(), resolves: [], rejects: [] };
     // The check phase: after every request read in this turn's poll phase has been served.
     setImmediate(this.commitGroup);
   }

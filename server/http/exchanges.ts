@@ -2,8 +2,8 @@
 // in this order, the control core journals it, the log gets its line, and delivery writes the
 // reply (or spoils it, as a rule scripted).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import type { Exchange } from '../control/exchange';
+import { elapsedMs, startTimer } from './elapsed';
 import type { Delivery } from './delivery';
 import type { Handler, RequestTarget } from './listener';
 import type { Reply } from './reply';
@@ -25,11 +25,11 @@ export interface ExchangeOptions {
 export function exchangeHandler(opts: ExchangeOptions): Handler {
   const { delivery } = opts;
   return (req, res, target, rest) => {
-    const startedAt = performance.now();
+    const startedAt = startTimer();
     opts
       .serve(req, target, rest)
       .then((ex) => {
-        ex.durationMs = Math.round((performance.now() - startedAt) * 1000) / 1000;
+        ex.durationMs = elapsedMs(startedAt);
         const method = req.method ?? '';
         const path = req.url ?? '';
         opts.record(ex, method, path);
