@@ -3,14 +3,17 @@
 // constant-response node:http server (the ceiling for any Node HTTP server), in one run:
 //   1. start-up: spawn -> first successful GetStatus, several times (median, min, max);
 //   2. throughput: SOAP 1.1 / SOAP 1.2 / HTTP GET GetStatus and SOAP 1.1 FileBatch against the mock,
-//      the ceiling once per round, rounds alternating ceiling-first / mock-first;
+//      each load paired with a ceiling load of its own right next to it (before it in odd rounds,
+//      after it in even ones): the machine's speed drifts from one minute to the next, and a ratio
+//      to a ceiling measured a minute away measures that drift as much as the mock;
 //   3. scale: SOAP 1.1 GetStatus with 1,000 vs 1,000,000 stored batches (polling the newest 1,000, and
 //      polling all 1,000,000 uniformly, the page-cache worst case);
 //   and, in the throughput rounds, the price of observability (issue 13): SOAP 1.1 GetStatus with
 //      metrics on (the default; the plain target) against a second mock started with METRICS=false,
 //      and with 100 long-poll waits open in the same mock (on batches that will not change), each
-//      judged against its counterpart in the same round; with BENCH_BASELINE_MAIN (the
-//      dist/server/main.js of another build, e.g. the commit before), also against that build;
+//      judged against its counterpart in the same round (both as ratios to their paired ceilings);
+//      with BENCH_BASELINE_MAIN (the dist/server/main.js of another build, e.g. the commit before),
+//      also against that build;
 //   with --peers (BENCH_PEERS=1), the peers in the same rounds (issue 17, bench/peers.ts): WireMock
 //      standalone (a stateful scenario for GetStatus; its first 5 s after start measured, then JIT
 //      warm-up until its throughput stops rising) and Mockoon CLI, with req/s, p99, start-up and
@@ -653,11 +656,15 @@ const median = (xs: number[]) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-/** The round reported for a target: the best req/s, or the median one (lower middle for an even count). */
-function pickRound(results: LoadResult[]): number {
-  const order = results.map((r, i) => ({ i, v: r.reqPerSec })).sort((a, b) => b.v - a.v);
+/** The index reported among several values: the best (highest), or the median (lower middle for an even count). */
+function pickIndex(values: number[]): number {
+  const order = values.map((v, i) => ({ i, v })).sort((a, b) => b.v - a.v);
   return S.pick === 'best' ? order[0]!.i : order[Math.floor(order.length / 2)]!.i;
 }
+/** The round reported for the ceiling's own row: by req/s. */
+const pickRound = (results: LoadResult[]) => pickIndex(results.map((r) => r.reqPerSec));
+/** The round reported for a target: by its ratio to its paired ceiling (what the targets judge). */
+const pickRatio = (ratios: number[]) => pickIndex(ratios);
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 const fmt = (n: number, d = 2) => n.toFixed(d);
 
@@ -674,6 +681,7 @@ interface TargetRow {
   target: string;
   kind: Kind;
   reqPerSec: number;
+  /** req/s over the ceiling load paired with it, in the reported round. */
   ratioToCeiling: number;
   p50Ms: number;
   p99Ms: number;
@@ -683,6 +691,10 @@ interface TargetRow {
   pickedRound: number;
   roundsReqPerSec: number[];
   rounds: LoadResult[];
+  /** The ceiling load paired with each round's load (the ceiling's own row: its loads). */
+  ceilings: LoadResult[];
+  /** Each round's req/s over its paired ceiling's. */
+  ratios: number[];
 }
 
 async function main(): Promise<void> {
@@ -706,7 +718,7 @@ async function main(): Promise<void> {
     /* not a git checkout */
   }
   const estimate =
-    (S.skip.has('main') ? 0 : 5 * S.warmup + S.rounds * 5 * S.duration) + (S.skip.has('scale') ? 0 : 3 * S.warmup + S.scaleRounds * 3 * S.scaleDuration);
+    (S.skip.has('main') ? 0 : 9 * S.warmup + S.rounds * 2 * 8 * S.duration) + (S.skip.has('scale') ? 0 : 3 * S.warmup + S.scaleRounds * 3 * S.scaleDuration);
   log(
     `loader ${S.loader} (${loaderVersion || '?'}), ${S.connections} connections, ${S.duration} s per load, ${S.rounds} rounds, ` +
       `warm-up ${S.warmup} s, report = ${S.pick} round; about ${Math.round(estimate / 60 * 10) / 10} min of load; temp dir ${tmp}`,
@@ -838,27 +850,39 @@ async function main(): Promise<void> {
         log(`warm-up ${s.name}: ${fmtInt(r.reqPerSec)} req/s`);
       }
     }
+    // per[i][round]: target i's load; paired[i][round]: the ceiling load next to it (specs[0] is the ceiling).
     const per = specs.map(() => [] as LoadResult[]);
+    const paired = specs.map(() => [] as LoadResult[]);
+    const logLoad = (round: number, name: string, r: LoadResult) =>
+      log(
+        `round ${round + 1}/${S.rounds} ${name.padEnd(36)} ${fmtInt(r.reqPerSec).padStart(7)} req/s  p50 ${fmt(r.p50Ms)} ms  ` +
+          `p99 ${fmt(r.p99Ms)} ms  max ${fmt(r.maxMs, 1)} ms  errors ${r.errors}  RSS ${fmt(r.peakRssMb, 1)} MB  (loadavg ${r.loadAvgAtStart})`,
+      );
+    const ceilingLoads: LoadResult[] = [];
     for (let round = 0; round < S.rounds; round++) {
-      const idx = specs.map((_, i) => i);
-      const order = round % 2 === 0 ? idx : [...idx.slice(1), 0]; // even rounds: ceiling first; odd: ceiling last
-      for (const i of order) {
+      for (let i = 1; i < specs.length; i++) {
+        const ceilingFirst = round % 2 === 0;
+        let c: LoadResult | undefined;
+        if (ceilingFirst) logLoad(round, specs[0]!.name, (c = await run(specs[0]!, S.duration)));
         const r = await run(specs[i]!, S.duration);
+        logLoad(round, specs[i]!.name, r);
+        if (!ceilingFirst) logLoad(round, specs[0]!.name, (c = await run(specs[0]!, S.duration)));
         per[i]!.push(r);
-        log(
-          `round ${round + 1}/${S.rounds} ${specs[i]!.name.padEnd(36)} ${fmtInt(r.reqPerSec).padStart(7)} req/s  p50 ${fmt(r.p50Ms)} ms  ` +
-            `p99 ${fmt(r.p99Ms)} ms  max ${fmt(r.maxMs, 1)} ms  errors ${r.errors}  RSS ${fmt(r.peakRssMb, 1)} MB  (loadavg ${r.loadAvgAtStart})`,
-        );
+        paired[i]!.push(c!);
+        ceilingLoads.push(c!);
       }
     }
+    per[0] = ceilingLoads;
+    paired[0] = ceilingLoads;
     rows = specs.map((s, i) => {
-      const k = pickRound(per[i]!);
+      const ratios = per[i]!.map((r, k) => r.reqPerSec / paired[i]![k]!.reqPerSec);
+      const k = i === 0 ? pickRound(per[0]!) : pickRatio(ratios);
       const r = per[i]![k]!;
       return {
         target: s.name,
         kind: s.t.kind,
         reqPerSec: r.reqPerSec,
-        ratioToCeiling: r.reqPerSec / per[0]![k]!.reqPerSec,
+        ratioToCeiling: ratios[k]!,
         p50Ms: r.p50Ms,
         p99Ms: r.p99Ms,
         errors: r.errors,
@@ -867,6 +891,8 @@ async function main(): Promise<void> {
         pickedRound: k + 1,
         roundsReqPerSec: per[i]!.map((x) => Math.round(x.reqPerSec)),
         rounds: per[i]!,
+        ceilings: paired[i]!,
+        ratios,
       };
     });
     const batchesAfter = await send(mPort, { method: 'GET', path: '/__admin/health', headers: {} }).catch(() => null);
@@ -1008,11 +1034,14 @@ async function main(): Promise<void> {
           r.errorsAllRounds === r.errors ? String(r.errors) : `${r.errors} (${r.errorsAllRounds} all)`,
           fmt(r.peakRssMb, 1),
           `${fmt(r.rounds[r.pickedRound - 1]!.userUsPerReq + r.rounds[r.pickedRound - 1]!.sysUsPerReq, 0)} (${fmt(r.rounds[r.pickedRound - 1]!.sysUsPerReq, 0)} sys)`,
-          r.roundsReqPerSec.map(fmtInt).join(' / '),
+          r === rows[0] && r.target.startsWith('ceiling')
+            ? `${r.rounds.length} loads, ${fmtInt(Math.min(...r.roundsReqPerSec))}-${fmtInt(Math.max(...r.roundsReqPerSec))}`
+            : r.roundsReqPerSec.map((v, k) => `${fmtInt(v)} (${fmt(r.ratios[k]!)})`).join(' / '),
         ]),
       ),
     );
-    out.push('(x ceiling: against the ceiling in the same round; errors: non-2xx + socket errors; RSS of the server process, MiB;');
+    out.push('(x ceiling: against the ceiling load paired with it (run right before or after it); req/s by round: with that ratio;');
+    out.push(' errors: non-2xx + socket errors; RSS of the server process, MiB;');
     out.push(' CPU µs/req: the server\'s utime + stime from /proc over the load, per request, of which kernel)');
   }
   if (startup) {
@@ -1029,7 +1058,7 @@ async function main(): Promise<void> {
     const k = ours.pickedRound - 1;
     const ourStart = startup?.medianMs ?? NaN;
     out.push('');
-    out.push(`peers, SOAP 1.1 GetStatus, same load and rounds (round ${k + 1}, ours picked); each figure with ours / theirs (> 1: ours higher):`);
+    out.push(`peers, SOAP 1.1 GetStatus, same load and rounds (round ${k + 1}, ours picked); each figure with ours / theirs (> 1: ours higher; req/s warm: as ratios to their paired ceilings):`);
     const peerLines = peerRuns.map((pr) => {
       const row = peerRow(pr)!;
       const them = row.rounds[k]!;
@@ -1039,7 +1068,7 @@ async function main(): Promise<void> {
       const ourRss = Math.max(...ours.rounds.map((x) => x.peakRssMb));
       return [
         `${pr.peer.name} ${pr.peer.version}`,
-        `${fmtInt(them.reqPerSec)} (${fmt(us.reqPerSec / them.reqPerSec)})`,
+        `${fmtInt(them.reqPerSec)} (${fmt(ours.ratios[k]! / row.ratios[k]!)})`,
         `${fmtInt(pr.firstSeconds.reqPerSec)} (${fmt(us.reqPerSec / pr.firstSeconds.reqPerSec)})`,
         `${fmt(them.p99Ms)} (${fmt(us.p99Ms / them.p99Ms)})`,
         `${fmt(start, 0)} (${fmt(ourStart / start)})`,
@@ -1107,27 +1136,28 @@ async function main(): Promise<void> {
   const ceilingRow = rows[0]?.target.startsWith('ceiling') ? rows[0] : undefined;
   const x = (v: number) => `${fmt(v)}x`;
   const throughput = (name: string, row: TargetRow | undefined, min: number) => {
-    if (row) targets.push({ target: `${name} >= ${fmt(min)} of the ceiling (same round)`, value: x(row.ratioToCeiling), pass: row.ratioToCeiling >= min });
+    if (row) targets.push({ target: `${name} >= ${fmt(min)} of the ceiling (paired load)`, value: x(row.ratioToCeiling), pass: row.ratioToCeiling >= min });
   };
   throughput('SOAP 1.1 GetStatus', soap11, 0.5);
   throughput('SOAP 1.2 GetStatus', rows.find((r) => r.kind === 'soap12'), 0.5);
   throughput('HTTP GET GetStatus', rows.find((r) => r.kind === 'httpget'), 0.6);
   throughput('SOAP 1.1 FileBatch', fileBatch, 0.35);
-  if (soap11 && ceilingRow) {
+  if (soap11) {
     const k = soap11.pickedRound - 1;
-    const ratio = soap11.p99Ms / ceilingRow.rounds[k]!.p99Ms;
-    targets.push({ target: 'SOAP 1.1 GetStatus p99 <= 3x the ceiling\'s p99 (same round)', value: `${x(ratio)} (${fmt(soap11.p99Ms)} / ${fmt(ceilingRow.rounds[k]!.p99Ms)} ms)`, pass: ratio <= 3 });
+    const ratio = soap11.p99Ms / soap11.ceilings[k]!.p99Ms;
+    targets.push({ target: 'SOAP 1.1 GetStatus p99 <= 3x the ceiling\'s p99 (paired load)', value: `${x(ratio)} (${fmt(soap11.p99Ms)} / ${fmt(soap11.ceilings[k]!.p99Ms)} ms)`, pass: ratio <= 3 });
   }
   const spread = rows.find((r) => r.kind === 'soap11ns');
   if (soap11 && spread) {
     // Same rounds, same process: the price of resolving a namespace per request and of 100 worlds.
     const k = soap11.pickedRound - 1;
-    const ratio = spread.rounds[k]!.reqPerSec / soap11.rounds[k]!.reqPerSec;
+    const ratio = spread.ratios[k]! / soap11.ratios[k]!;
     targets.push({ target: `GetStatus over ${NAMESPACES} namespaces >= 90% of the default namespace's (same round)`, value: `${fmt(ratio * 100, 1)}%`, pass: ratio >= 0.9 });
   }
-  // Observability (issue 13): each against its counterpart in the same round (same rounds, same load).
+  // Observability (issue 13): each against its counterpart in the same round (same rounds, same
+  // load), both taken as ratios to their own paired ceilings, so the minute between them cancels out.
   const sameRound = (a: TargetRow, b: TargetRow) => {
-    const ratios = a.rounds.map((r, k) => r.reqPerSec / b.rounds[k]!.reqPerSec);
+    const ratios = a.ratios.map((r, k) => r / b.ratios[k]!);
     return { picked: ratios[a.pickedRound - 1]!, all: ratios };
   };
   const judge = (target: string, a: TargetRow | undefined, b: TargetRow | undefined) => {
@@ -1147,7 +1177,8 @@ async function main(): Promise<void> {
     targets.push({ target: 'start-up (spawn -> first GetStatus) <= 1.6x the ceiling\'s (medians)', value: `${x(ratio)} (${fmt(startup.medianMs, 0)} / ${fmt(startup.ceiling.medianMs, 0)} ms)`, pass: ratio <= 1.6 });
   }
   const rssAll = [
-    ...rows.filter((r) => r !== ceilingRow && !r.target.endsWith('(peer)')).flatMap((r) => r.rounds.map((x) => x.peakRssMb)),
+    // This build's loads only: not the ceiling's, the peers' or the baseline build's.
+    ...rows.filter((r) => r !== ceilingRow && !r.target.endsWith('(peer)') && !r.target.endsWith('baseline build')).flatMap((r) => r.rounds.map((x) => x.peakRssMb)),
     ...(scale ? scale.peakRssMb : []),
   ];
   if (rssAll.length) {
@@ -1161,7 +1192,7 @@ async function main(): Promise<void> {
   const wiremock = peerRuns.find((pr) => pr.peer.name === 'WireMock');
   if (soap11 && wiremock) {
     const k = soap11.pickedRound - 1;
-    const warm = soap11.rounds[k]!.reqPerSec / peerRow(wiremock)!.rounds[k]!.reqPerSec;
+    const warm = soap11.ratios[k]! / peerRow(wiremock)!.ratios[k]!;
     targets.push({ target: 'SOAP 1.1 GetStatus >= 5x warm WireMock\'s (same round)', value: x(warm), pass: warm >= 5 });
     const first = soap11.rounds[k]!.reqPerSec / wiremock.firstSeconds.reqPerSec;
     targets.push({ target: `SOAP 1.1 GetStatus >= 10x WireMock's first ${PEER_FIRST_SECONDS} s after start`, value: x(first), pass: first >= 10 });
