@@ -213,17 +213,23 @@ function mockEnv(port: number, dbPath: string): NodeJS.ProcessEnv {
  * The node flags of the production start, read from package.json's `start` script (the same
  * flags as the Dockerfile's CMD), so the bench measures exactly what users run.
  */
-const START_FLAGS: string[] = (() => {
-  const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start'] ?? '';
+function startFlags(packageRoot: string): string[] {
+  const start = (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start'] ?? '';
   // `exec` (the shell gives way to node, so signals reach it) is how npm runs it, not a flag.
   const m = /^(?:exec\s+)?node((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/server\/main\.js$/.exec(start.trim());
-  if (!m) throw new Error(`package.json start script is not '[exec] node [--flags] dist/server/main.js': ${start}`);
+  if (!m) throw new Error(`${packageRoot}/package.json start script is not '[exec] node [--flags] dist/server/main.js': ${start}`);
   return m[1]!.trim().split(/\s+/).filter(Boolean);
-})();
+}
+const START_FLAGS = startFlags(ROOT);
 
-/** Production start: `npm start`'s node command, its stdout (one JSON line per request) to /dev/null. */
+/**
+ * Production start: `npm start`'s node command, its stdout (one JSON line per request) to
+ * /dev/null. Another build (BENCH_BASELINE_MAIN) starts with the flags of its own package.json.
+ */
 function spawnMock(name: string, port: number, dbPath: string, env: NodeJS.ProcessEnv = {}, main = MAIN_JS): Proc {
-  return spawnTracked(name, process.execPath, [...START_FLAGS, main], { ...mockEnv(port, dbPath), ...env });
+  const root = path.resolve(path.dirname(main), '..', '..');
+  const flags = main === MAIN_JS || !fs.existsSync(path.join(root, 'package.json')) ? START_FLAGS : startFlags(root);
+  return spawnTracked(name, process.execPath, [...flags, main], { ...mockEnv(port, dbPath), ...env });
 }
 
 function spawnCeiling(port: number): Proc {
