@@ -1,7 +1,7 @@
 // The admin plane as one request handler that loads express and the routes on its first request:
 // start-up and the SOAP hot path never wait for them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { elapsedMs, startTimer } from '../http/elapsed';
+import { elapsedMs, startTimer } from '../elapsed';
 import type { RequestTarget } from '../http/listener';
 import { NAMESPACE_HEADER, splitNamespacePath, withNamespacePrefix } from '../http/namespaces';
 import type { AdminOptions } from './routes';

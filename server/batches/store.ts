@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
+import { elapsedMs, startTimer } from '../elapsed';
 import { DuplicateBatchError, StoreFullError, StoreOpenError } from '../errors';
 import {
   DEFAULT_NAMESPACE,
@@ -120,9 +121,6 @@ export interface StoredNamespace {
 }
 
 const json = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T));
-
-/** Monotonic milliseconds, from process.hrtime: loading node:perf_hooks would cost 2-3 ms of start-up. */
-const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 /** The columns that decide a batch's status; integers arrive as BigInt or number depending on the statement. */
 type TimingColumns = {
@@ -342,7 +340,7 @@ export const DEFAULT_GROUP_BOUNDS: GroupBounds = { maxWrites: 256, maxMs: 4 };
 
 /** The writes waiting for one transaction to commit. */
 interface Group {
-  openedAt: number;
+  openedAt: bigint;
   resolves: (() => void)[];
   rejects: ((err: unknown) => void)[];
 }
@@ -503,7 +501,7 @@ export class BatchStore {
       g.resolves.push(() => resolve(value));
       g.rejects.push(reject);
     });
-    if (g.resolves.length >= this.bounds.maxWrites || monotonicMs() - g.openedAt >= this.bounds.maxMs) this.commitGroup();
+    if (g.resolves.length >= this.bounds.maxWrites || elapsedMs(g.openedAt) >= this.bounds.maxMs) this.commitGroup();
     return done;
   }
 
@@ -514,7 +512,7 @@ export class BatchStore {
 
   private openGroup(): void {
     this.stmts.begin.run();
-    this.group = { openedAt: monotonicMs(), resolves: [], rejects: [] };
+    this.group = { openedAt: startTimer(), resolves: [], rejects: [] };
     // The check phase: after every request read in this turn's poll phase has been served.
     setImmediate(this.commitGroup);
   }

@@ -3,7 +3,7 @@
 // reply (or spoils it, as a rule scripted).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Exchange } from '../control/exchange';
-import { elapsedMs, startTimer } from './elapsed';
+import { elapsedMs, startTimer } from '../elapsed';
 import type { Delivery } from './delivery';
 import type { Handler, RequestTarget } from './listener';
 import type { Reply } from './reply';
